@@ -1,0 +1,31 @@
+"""Write files so that a reader never sees half of one: temp file, then rename."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import TitpError
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    path = Path(path)
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise TitpError(f"{path}: folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except (OSError, UnboundLocalError):
+            pass
+        raise TitpError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def write_text(path: str | Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))

@@ -1,0 +1,175 @@
+"""The main job: load -> validate -> export, all or nothing.
+
+Exports are written to a temporary folder beside ``--out`` and swapped in only when every
+step has succeeded, so a failed build (a parse error, a SHACL violation, a full disk)
+leaves the previous ``exports/`` exactly as it was. Steps after the RDF dumps (metadata,
+views, analyses) register in :data:`STEPS`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import rdflib
+
+from .errors import TitpError, ValidationFailed
+from .export import RDF_EXPORTERS, ExportContext
+from .graph import TitpGraph, is_store_dir
+from .paths import ontology_dir
+from .validate import Unsupported, ValidationReport, validate_store, validate_with_pyshacl
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path | None = None
+    triples: int = 0
+    files: list[dict] = field(default_factory=list)
+    validation: ValidationReport | None = None
+    written: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BuildContext:
+    """What a build step gets: the graph, the folder being written, and the report."""
+
+    graph: TitpGraph
+    folder: Path
+    report: BuildReport
+    export: ExportContext
+    progress: Progress
+
+
+def _rdf_dumps(ctx: BuildContext) -> None:
+    for exporter in RDF_EXPORTERS:
+        ctx.progress(f"export: writing {exporter.filename}")
+        exporter().export(ctx.export, ctx.folder)
+        ctx.report.written.append(exporter.filename)
+
+
+#: Build steps run in order after validation; each writes into ``ctx.folder``.
+STEPS: list[Callable[[BuildContext], None]] = [_rdf_dumps]
+
+
+def load_shapes(paths: Iterable[Path] | None = None) -> rdflib.Graph:
+    shapes = rdflib.Graph()
+    for path in paths or sorted(ontology_dir().glob("shapes*.ttl")):
+        try:
+            shapes.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises many types for bad Turtle
+            raise TitpError(f"{path}: cannot read the SHACL shapes: {exc}") from None
+    return shapes
+
+
+def validate_graph(graph: TitpGraph, engine: str = "auto") -> ValidationReport:
+    """SHACL-validate everything in the store (compiled to SPARQL unless told otherwise)."""
+    shapes = load_shapes()
+    if engine in ("auto", "sparql"):
+        try:
+            return validate_store(graph.store, shapes)
+        except Unsupported as exc:
+            if engine == "sparql":
+                raise TitpError(f"the shapes use a feature the SPARQL engine does not compile: {exc}") from None
+    import pyoxigraph as ox
+
+    union = rdflib.Graph()
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in graph.store}
+    union.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return validate_with_pyshacl(union, shapes, None)
+
+
+def _writable_parent(out_dir: Path) -> Path:
+    parent = out_dir.resolve().parent
+    if out_dir.exists() and not out_dir.is_dir():
+        raise TitpError(f"--out {out_dir}: exists and is not a folder")
+    if not parent.is_dir():
+        raise TitpError(f"--out {out_dir}: its parent folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (out_dir.exists() and not os.access(out_dir, os.W_OK)):
+        raise TitpError(f"--out {out_dir}: not writable")
+    return parent
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Replace ``target`` with ``tmp`` with two renames; the old one is removed last."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.rename(target, old)
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        if old is not None:
+            os.rename(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str | Path | None = None,
+          progress: Progress | None = None, engine: str = "auto",
+          steps: list[Callable[[BuildContext], None]] | None = None) -> BuildReport:
+    """Load the bundled ontology and data (plus ``extra``), validate, and write ``out_dir``."""
+    say = progress or (lambda message: None)
+    out_dir = Path(out_dir)
+    parent = _writable_parent(out_dir)
+    report = BuildReport(out_dir=out_dir)
+    store_tmp = None
+    if store_dir is not None:
+        store_dir = Path(store_dir)
+        if store_dir.exists() and not is_store_dir(store_dir) and any(store_dir.iterdir()):
+            raise TitpError(f"--store {store_dir}: exists and is not an Oxigraph store; refusing to replace it")
+        _writable_parent(store_dir)
+        try:
+            store_tmp = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.tmp-", dir=store_dir.resolve().parent))
+        except OSError as exc:
+            raise TitpError(f"--store {store_dir}: cannot write there: {exc.strerror or exc}") from None
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise TitpError(f"--out {out_dir}: cannot write there: {exc.strerror or exc}") from None
+    try:
+        start = time.perf_counter()
+        graph = TitpGraph(store_tmp)
+        sources = graph.bundled_sources(extra)
+        say(f"load: parsing {len(sources)} files")
+        loaded = graph.load_files(sources)
+        report.files, report.triples = loaded.files, len(graph)
+        report.timings["load"] = time.perf_counter() - start
+        say(f"load: {report.triples:,} triples in {len(loaded.files)} named graphs")
+
+        start = time.perf_counter()
+        say("validate: checking SHACL shapes")
+        report.validation = validate_graph(graph, engine)
+        report.timings["validate"] = time.perf_counter() - start
+        if not report.validation.conforms:
+            raise ValidationFailed(report.validation)
+        say(f"validate: conforms ({report.validation.checks} checks)")
+
+        start = time.perf_counter()
+        ctx = BuildContext(graph, tmp, report, ExportContext(graph.store), say)
+        for step in steps if steps is not None else STEPS:
+            step(ctx)
+        report.timings["export"] = time.perf_counter() - start
+        os.chmod(tmp, 0o755)
+        _swap_in(tmp, out_dir)
+        tmp = None
+        if store_tmp is not None:
+            graph.close()
+            _swap_in(store_tmp, store_dir)
+            store_tmp = None
+        say(f"export: wrote {len(report.written)} files to {out_dir}")
+        return report
+    except OSError as exc:
+        raise TitpError(f"writing {out_dir}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if store_tmp is not None:
+            shutil.rmtree(store_tmp, ignore_errors=True)

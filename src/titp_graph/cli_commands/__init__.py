@@ -1,0 +1,1 @@
+"""CLI commands of later pipeline stages, one module each, each exposing ``commands``."""

@@ -1,0 +1,72 @@
+"""titp.jsonld: the dataset as compact JSON-LD 1.1, one node object per graph.
+
+pyoxigraph writes expanded JSON-LD with full IRIs; consumers read a document with an
+``@context`` of the project's prefixes far more easily, so this module writes the
+compact form itself (sorted, so the bytes are stable).
+"""
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+import pyoxigraph as ox
+
+from ..namespaces import PREFIXES, RDF, XSD
+from .base import ExportContext, Exporter
+
+_TYPE = RDF + "type"
+
+
+def _compact(iri: str) -> str:
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
+            local = iri[len(ns):]
+            if local and not local.startswith("//"):
+                best = prefix
+    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+
+
+def _node_id(term) -> str:
+    return _compact(term.value) if isinstance(term, ox.NamedNode) else "_:" + term.value
+
+
+def _value(term) -> dict:
+    if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+        return {"@id": _node_id(term)}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == XSD + "string":
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": _compact(term.datatype.value)}
+
+
+def node_objects(triples) -> list[dict]:
+    """Node objects for triples already sorted by subject (rdf:type first)."""
+    nodes = []
+    for subject, group in groupby(triples, key=lambda t: t.subject):
+        node: dict = {"@id": _node_id(subject)}
+        for t in group:
+            if t.predicate.value == _TYPE and isinstance(t.object, ox.NamedNode):
+                node.setdefault("@type", []).append(_compact(t.object.value))
+            else:
+                node.setdefault(_compact(t.predicate.value), []).append(_value(t.object))
+        nodes.append(node)
+    return nodes
+
+
+class JsonLdExport(Exporter):
+    name = "jsonld"
+    filename = "titp.jsonld"
+    media_type = "application/ld+json"
+    title = "All named graphs (JSON-LD)"
+    format_iri = "http://www.w3.org/ns/formats/JSON-LD"
+
+    def write(self, context: ExportContext, out) -> None:
+        graphs = []
+        for graph, group in groupby(context.quads, key=lambda q: q.graph_name):
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in group]
+            graphs.append({"@id": _node_id(graph), "@graph": node_objects(triples)})
+        document = {"@context": dict(PREFIXES), "@graph": graphs}
+        text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
+        out.write(text.encode("utf-8") + b"\n")

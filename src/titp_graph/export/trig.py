@@ -1,0 +1,18 @@
+"""titp.trig: every named graph kept (one per input file), in TriG with prefixes."""
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from ..namespaces import PREFIXES
+from .base import ExportContext, Exporter
+
+
+class TrigExport(Exporter):
+    name = "trig"
+    filename = "titp.trig"
+    media_type = "application/trig"
+    title = "All named graphs (TriG)"
+    format_iri = "http://www.w3.org/ns/formats/TriG"
+
+    def write(self, context: ExportContext, out) -> None:
+        ox.serialize(context.quads, out, ox.RdfFormat.TRIG, prefixes=PREFIXES)

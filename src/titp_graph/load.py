@@ -1,0 +1,168 @@
+"""Stage 1: find input files, parse them, and turn each into quads for its own named graph.
+
+Every file becomes one named graph whose IRI comes from its path (``data/curated/timeline.ttl``
+-> ``graph/curated/timeline``), so the provenance of every triple is kept. Blank nodes are
+relabelled from the file's label and their order of appearance, so the same input always
+gives the same labels (and byte-identical exports). Typed literals are checked, because the
+parser accepts ``"abc"^^xsd:integer``. Nothing touches a store until every file has parsed:
+a bad file leaves the store as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from .errors import InputError
+from .literals import CHECKED, literal_problem
+from .namespaces import compact, graph_iri
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json-ld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+
+
+def rdf_format(path: Path) -> ox.RdfFormat | None:
+    """The RDF format for a file name, or None if it is not an RDF file we read."""
+    name = path.name.lower()
+    for suffix, fmt in FORMATS.items():
+        if name.endswith(suffix):
+            return fmt
+    return None
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One RDF file to load and the named graph it goes into."""
+
+    path: Path
+    label: str
+
+    @property
+    def graph(self) -> str:
+        return graph_iri(self.label)
+
+    @property
+    def format(self) -> ox.RdfFormat:
+        fmt = rdf_format(self.path)
+        assert fmt is not None
+        return fmt
+
+
+@dataclass
+class ParsedFile:
+    source: InputFile
+    quads: list[ox.Quad] = field(default_factory=list)
+    sha256: str = ""
+
+
+def _strip_suffix(name: str) -> str:
+    lower = name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def discover(root: Path, prefix: str = "") -> list[InputFile]:
+    """RDF files under ``root`` (a file or folder), sorted, labelled ``prefix/relative-path``.
+
+    Hidden files and files of other kinds (CSV templates, READMEs) in folders are skipped;
+    a single file given by name must be RDF.
+    """
+    root = Path(root)
+    if not root.exists():
+        raise InputError(root, "no such file or folder")
+    if root.is_file():
+        if rdf_format(root) is None:
+            raise InputError(root, "not an RDF file this tool reads (expected one of "
+                             + ", ".join(sorted(FORMATS)) + ")")
+        return [InputFile(root, "/".join(p for p in (prefix, _strip_suffix(root.name)) if p))]
+    files = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if rdf_format(path) is None:
+            continue
+        label = "/".join([*((prefix,) if prefix else ()), *rel.parts[:-1], _strip_suffix(path.name)])
+        files.append(InputFile(path, label))
+    return files
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    index = text.find(needle)
+    return None if index < 0 else text.count("\n", 0, index) + 1
+
+
+def parse_file(source: InputFile) -> ParsedFile:
+    """Parse one file into quads for its named graph, with stable blank-node labels."""
+    path = source.path
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    graph = ox.NamedNode(source.graph)
+    tag = hashlib.sha256(source.label.encode()).hexdigest()[:8]
+    bnodes: dict[str, ox.BlankNode] = {}
+
+    def stable(term):
+        if isinstance(term, ox.BlankNode):
+            label = bnodes.get(term.value)
+            if label is None:
+                label = bnodes[term.value] = ox.BlankNode(f"b{tag}n{len(bnodes)}")
+            return label
+        return term
+
+    quads: list[ox.Quad] = []
+    try:
+        for quad in ox.parse(raw, source.format, base_iri=None):
+            s, p, o, g = quad.subject, quad.predicate, quad.object, quad.graph_name
+            if isinstance(o, ox.Literal) and o.datatype.value in CHECKED:
+                problem = literal_problem(o.value, o.datatype.value)
+                if problem:
+                    raise InputError(path, f"{problem} (on {compact(s.value) if isinstance(s, ox.NamedNode) else s})",
+                                     line=_line_of(raw.decode("utf-8", "replace"), f'"{o.value}"'),
+                                     field=compact(p.value))
+            if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+                s, o = stable(s), stable(o)
+            if isinstance(g, ox.DefaultGraph):
+                g = graph
+            elif isinstance(g, ox.BlankNode):
+                g = stable(g)
+            quads.append(ox.Quad(s, p, o, g))
+    except SyntaxError as exc:
+        message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+        message = message.removeprefix("Parser error ").removeprefix("at line ")
+        if exc.lineno is not None:
+            message = re.sub(r"^\d+ between columns (\d+) and (\d+): ", r"columns \1-\2: ", message)
+        raise InputError(path, message, line=exc.lineno) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(path, str(exc)) from None
+    return ParsedFile(source, quads, hashlib.sha256(raw).hexdigest())
+
+
+def parse_all(sources: Iterable[InputFile]) -> list[ParsedFile]:
+    """Parse every file before anything is stored; two files may not share a graph."""
+    seen: dict[str, Path] = {}
+    parsed = []
+    for source in sources:
+        other = seen.get(source.graph)
+        if other is not None and other != source.path:
+            raise InputError(source.path, f"would load into the same named graph "
+                             f"<{source.graph}> as {other}; rename one of them")
+        seen[source.graph] = source.path
+        parsed.append(parse_file(source))
+    return parsed
