@@ -54,8 +54,29 @@ def _rdf_dumps(ctx: BuildContext) -> None:
         ctx.report.written.append(exporter.filename)
 
 
+def _network(ctx: BuildContext) -> None:
+    from .network import network_step
+    network_step(ctx)
+
+
+def _views(ctx: BuildContext) -> None:
+    from .views.index import views_step
+    views_step(ctx)
+
+
+def _ontology_docs(ctx: BuildContext) -> None:
+    from .export.ontology_docs import ontology_docs_step
+    ontology_docs_step(ctx)
+
+
+def _void(ctx: BuildContext) -> None:
+    from .export.void import void_step
+    void_step(ctx)
+
+
 #: Build steps run in order after validation; each writes into ``ctx.folder``.
-STEPS: list[Callable[[BuildContext], None]] = [_rdf_dumps]
+#: The VoID/DCAT description comes last so that it can name every file written.
+STEPS: list[Callable[[BuildContext], None]] = [_rdf_dumps, _ontology_docs, _network, _views, _void]
 
 
 def load_shapes(paths: Iterable[Path] | None = None) -> rdflib.Graph:

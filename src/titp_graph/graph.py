@@ -26,6 +26,7 @@ from .errors import InputError, TitpError
 from .namespaces import PREFIXES, sparql_prologue
 from .paths import data_dir, ontology_dir
 from .results import QueryResult
+from .sparql_text import inject_values
 
 
 @dataclass
@@ -86,14 +87,8 @@ class TitpGraph:
 
     # -- loading ---------------------------------------------------------------------
     def load_files(self, sources: Iterable[_load.InputFile]) -> LoadReport:
-        """Parse every file, then add them all; a bad file adds nothing."""
-        parsed = _load.parse_all(sources)
-        report = LoadReport()
-        for item in parsed:
-            self.store.extend(item.quads)
-            entry = {"label": item.source.label, "path": str(item.source.path),
-                     "graph": item.source.graph, "triples": len(item.quads), "sha256": item.sha256}
-            report.files.append(entry)
+        """Load each file into its own named graph; if any file is bad, nothing is added."""
+        report = LoadReport(_load.load_into(self.store, sources))
         self.loaded.files.extend(report.files)
         return report
 
@@ -129,14 +124,13 @@ class TitpGraph:
         Values in ``params`` may be pyoxigraph terms or strings (typed by inference, see
         :func:`titp_graph.queries.to_term`).
         """
-        substitutions = {}
+        bindings = {}
         for key, value in (params or {}).items():
-            term = value if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)) \
+            bindings[key] = value if isinstance(value, (ox.NamedNode, ox.Literal)) \
                 else _queries.to_term(str(value), None, key)
-            substitutions[ox.Variable(key)] = term
+        text = inject_values(sparql, bindings)
         try:
-            result = self.store.query(sparql, use_default_graph_as_union=True,
-                                      prefixes=PREFIXES, substitutions=substitutions or None)
+            result = self.store.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
             return QueryResult.from_oxigraph(result)
         except SyntaxError as exc:
             raise TitpError(f"SPARQL syntax error: {exc}") from None

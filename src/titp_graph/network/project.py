@@ -1,0 +1,217 @@
+"""The deliberate projection of the store onto a networkx graph of organizations.
+
+Nodes are organizations that hold a position in a placement (sending organization,
+broker, supervising organization, employer); edges are recruitment relations summed over
+placements, built from three aggregate queries rather than triple by triple:
+
+* broker -> sending organization (``recruits-for``): workers, fees workers paid the broker;
+* sending -> supervising organization (``sends-to``): workers, fees workers paid the sending
+  organization or others before arrival, intermediation agreements;
+* supervising organization -> employer (``places-with``): workers, fees workers paid on the
+  Japanese side.
+
+``weight`` is the worker count. Every attribute is a str, int, float or bool, so GraphML
+and GEXF always write. Node and edge order is sorted, so output is deterministic.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+
+from ..namespaces import ONTOLOGY, compact
+from .sparql import PLACEMENT, WORKER_PAYMENT, number, run
+
+CHAINS = """
+SELECT ?s ?b ?sup ?e ?nat (SUM(?n) AS ?workers) (COUNT(?p) AS ?placements) WHERE {
+""" + PLACEMENT + """{ORG}
+} GROUP BY ?s ?b ?sup ?e ?nat
+"""
+
+#: Worker-borne fees by chain and by whom the payee is within the chain.
+CHAIN_FEES = """
+SELECT ?s ?b ?sup ?e ?nat ?payeeRole (SUM(?jpy) AS ?fees) (COUNT(?pay) AS ?payments)
+       (SUM(?unconverted) AS ?unconvertedPayments) WHERE {
+""" + PLACEMENT + WORKER_PAYMENT + """{ORG}
+  BIND(IF(!BOUND(?payee), "other",
+       IF(BOUND(?b) && ?payee = ?b, "broker",
+       IF(BOUND(?s) && ?payee = ?s, "sending",
+       IF(BOUND(?sup) && ?payee = ?sup, "supervising",
+       IF(?payee = ?e, "employer", "other"))))) AS ?payeeRole)
+} GROUP BY ?s ?b ?sup ?e ?nat ?payeeRole
+"""
+
+AGREEMENTS = """
+SELECT ?s ?sup (COUNT(DISTINCT ?a) AS ?agreements) WHERE {
+  ?a a titp:IntermediationAgreement ; titp:sendingOrganization ?s ; titp:supervisingOrganization ?sup .
+} GROUP BY ?s ?sup
+"""
+
+#: Attributes of every organization that holds a position in some placement.
+ORGANIZATIONS = """
+SELECT ?org (SAMPLE(?roleName) AS ?role) (MIN(?label0) AS ?label)
+       (MIN(?country0) AS ?country) (MIN(STR(?pref0)) AS ?prefecture) (MAX(?syn0) AS ?synthetic) WHERE {
+  { SELECT DISTINCT ?org ?roleName WHERE {
+      VALUES (?prop ?roleName) { (titp:sendingOrganization "sending") (titp:broker "broker")
+                                 (titp:supervisingOrganization "supervising") (titp:employer "employer") }
+      ?p a titp:Placement ; ?prop ?org .
+  } }
+  OPTIONAL { ?org rdfs:label ?l . FILTER(LANG(?l) = "en" || LANG(?l) = "") }
+  OPTIONAL { ?org rdfs:label ?lany }
+  BIND(STR(COALESCE(?l, ?lany)) AS ?label0)
+  OPTIONAL { ?org titp:country ?country0 }
+  OPTIONAL { ?org titp:prefecture ?pref0 }
+  OPTIONAL { ?org titp:synthetic ?syn }
+  BIND(COALESCE(?syn, false) AS ?syn0)
+} GROUP BY ?org
+"""
+
+SANCTIONS = """
+SELECT ?org (COUNT(DISTINCT ?x) AS ?sanctions) (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {
+  ?x a titp:Sanction ; titp:sanctionedOrganization ?org .
+  OPTIONAL { ?x titp:sanctionType ?type }
+} GROUP BY ?org
+"""
+
+# Which edge carries a fee, by who received it within the chain.
+_FEE_HOP = {"broker": "recruits-for", "sending": "sends-to", "other": "sends-to",
+            "supervising": "places-with", "employer": "places-with"}
+# The class preferred when an organization is typed with several (most specific first).
+_CLASS_ORDER = ["ImplementingOrganization", "SSWAffiliatedOrganization", "Employer", "Broker",
+                "SendingOrganization", "SupervisionSupportOrganization", "SupervisingOrganization"]
+
+
+def chain_hops(chain: dict) -> list[tuple[str, str, str]]:
+    """The hops (from, to, relation) of one chain record with keys s, b, sup, e.
+
+    >>> chain_hops({"s": "S", "b": "B", "sup": "U", "e": "E"})
+    [('B', 'S', 'recruits-for'), ('S', 'U', 'sends-to'), ('U', 'E', 'places-with')]
+    >>> chain_hops({"s": "S", "e": "E"})
+    [('S', 'E', 'places-with')]
+    """
+    hops = []
+    s, b, sup, e = (chain.get(k) for k in ("s", "b", "sup", "e"))
+    if b and s:
+        hops.append((b, s, "recruits-for"))
+    if s and sup:
+        hops.append((s, sup, "sends-to"))
+    upstream = sup or s or b
+    if upstream and e:
+        hops.append((upstream, e, "places-with"))
+    return hops
+
+
+def fee_hop(chain: dict, payee_role: str) -> tuple[str, str, str] | None:
+    """The hop of ``chain`` that a worker-borne fee paid to ``payee_role`` belongs to.
+
+    >>> fee_hop({"s": "S", "b": "B", "sup": "U", "e": "E"}, "broker")
+    ('B', 'S', 'recruits-for')
+    >>> fee_hop({"s": "S", "sup": "U", "e": "E"}, "other")
+    ('S', 'U', 'sends-to')
+    """
+    hops = chain_hops(chain)
+    wanted = _FEE_HOP.get(payee_role, "sends-to")
+    for hop in hops:
+        if hop[2] == wanted:
+            return hop
+    return hops[0] if hops else None
+
+
+def _best_class(classes: list[str]) -> str:
+    names = [c[len(ONTOLOGY):] if c.startswith(ONTOLOGY) else c for c in classes if c]
+    for name in _CLASS_ORDER:
+        if name in names:
+            return name
+    return sorted(names)[0] if names else ""
+
+
+def _org_rows(graph) -> dict[str, dict]:
+    classes: dict[str, list[str]] = defaultdict(list)
+    # MIN(?class) alone would pick an arbitrary superclass; collect all, choose the specific one
+    for rec in graph.query("""SELECT DISTINCT ?org ?c WHERE {
+        VALUES ?prop { titp:sendingOrganization titp:broker titp:supervisingOrganization titp:employer }
+        ?p a titp:Placement ; ?prop ?org . ?org a ?c . FILTER(STRSTARTS(STR(?c), STR(titp:))) }""").records():
+        classes[rec["org"]].append(rec["c"])
+    orgs = {}
+    for rec in run(graph, ORGANIZATIONS):
+        iri = rec["org"]
+        orgs[iri] = {
+            "label": rec.get("label") or compact(iri),
+            "class": _best_class(classes.get(iri, [])) or rec.get("role", ""),
+            "role": rec.get("role", ""),
+            "country": compact(rec["country"]).split(":")[-1] if rec.get("country") else "",
+            "prefecture": rec.get("prefecture") or "",
+            "synthetic": bool(rec.get("synthetic")),
+            "sanctions": 0,
+            "sanction_types": "",
+        }
+    for rec in run(graph, SANCTIONS):
+        if rec["org"] in orgs:
+            orgs[rec["org"]]["sanctions"] = int(rec["sanctions"])
+            orgs[rec["org"]]["sanction_types"] = " ".join(
+                sorted(compact(t) for t in (rec.get("types") or "").split()))
+    return orgs
+
+
+def build_network(orgs: dict[str, dict], chains: list[dict], fees: list[dict],
+                  agreements: list[dict]) -> nx.DiGraph:
+    """The organization graph from query records (pure: no store needed).
+
+    >>> g = build_network({}, [{"s": "S", "sup": "U", "e": "E", "workers": 3, "placements": 1}],
+    ...                   [{"s": "S", "sup": "U", "e": "E", "payeeRole": "sending", "fees": 500}], [])
+    >>> g.edges["S", "U"]["workers"], g.edges["S", "U"]["fees_worker_jpy"], g.edges["U", "E"]["weight"]
+    (3, 500, 3)
+    """
+    edges: dict[tuple[str, str], dict] = {}
+
+    def edge(u, v, relation):
+        key = (u, v)
+        if key not in edges:
+            edges[key] = {"relation": relation, "workers": 0, "placements": 0,
+                          "fees_worker_jpy": 0, "fee_payments": 0, "unconverted_payments": 0,
+                          "agreements": 0}
+        return edges[key]
+
+    for chain in chains:
+        for u, v, relation in chain_hops(chain):
+            data = edge(u, v, relation)
+            data["workers"] += int(chain.get("workers", 0))
+            data["placements"] += int(chain.get("placements", 0))
+    for rec in fees:
+        hop = fee_hop(rec, rec.get("payeeRole", "other"))
+        if hop:
+            data = edge(*hop)
+            data["fees_worker_jpy"] += int(round(number(rec.get("fees"))))
+            data["fee_payments"] += int(rec.get("payments", 0))
+            data["unconverted_payments"] += int(rec.get("unconvertedPayments", 0))
+    for rec in agreements:
+        if (rec["s"], rec["sup"]) in edges:
+            edges[rec["s"], rec["sup"]]["agreements"] = int(rec["agreements"])
+
+    g = nx.DiGraph(name="titp-graph organization network")
+    nodes = sorted({n for key in edges for n in key} | set(orgs))
+    blank = {"label": "", "class": "", "role": "", "country": "", "prefecture": "",
+             "synthetic": False, "sanctions": 0, "sanction_types": ""}
+    for n in nodes:
+        attrs = dict(blank, **orgs.get(n, {}))
+        attrs["label"] = attrs["label"] or compact(n)
+        g.add_node(n, **attrs)
+    for (u, v) in sorted(edges):
+        data = edges[u, v]
+        g.add_edge(u, v, weight=data["workers"], **data)
+    return g
+
+
+def project(graph, org=None) -> nx.DiGraph:
+    """Project a :class:`~titp_graph.TitpGraph` onto a networkx ``DiGraph`` of organizations.
+
+    With ``org``, only the chains through that organization are projected.
+    """
+    chains = run(graph, CHAINS, org)
+    fees = run(graph, CHAIN_FEES, org)
+    agreements = run(graph, AGREEMENTS)
+    orgs = _org_rows(graph)
+    if org is not None:
+        keep = {n for c in chains for n in (c.get("s"), c.get("b"), c.get("sup"), c.get("e")) if n}
+        orgs = {k: v for k, v in orgs.items() if k in keep}
+    return build_network(orgs, chains, fees, agreements)
