@@ -1,7 +1,7 @@
 """The views in a real headless Chromium: offline, no console errors, every node drawn,
 sources on hover/select, hostile labels inert, and something visible on screen.
 
-Chromium is the Debian package (/usr/bin/chromium, see .ci/install-browser.sh) driven by
+Chromium is the Debian package (/usr/bin/chromium, see scripts/install-test-deps.sh) driven by
 Playwright's Python package; `playwright install` is never used.
 """
 from __future__ import annotations
@@ -22,9 +22,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing: run .ci/install-browser.sh (apt-get install chromium)",
+    pytest.skip(f"{CHROMIUM} is missing: run scripts/install-test-deps.sh (apt-get install chromium)",
                 allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (see .ci/install-browser.sh)")
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (see scripts/install-test-deps.sh)")
 
 #: view -> (expected nodes, expected edges, a node that has a source, that source's title)
 EXPECTED = {

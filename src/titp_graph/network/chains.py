@@ -96,7 +96,7 @@ def _norms_for(relation: str, norms: list[dict]) -> list[str]:
     >>> n = [{"norm": "R", "normKind": "fee-rule", "normCountry": "VN"},
     ...      {"norm": "M", "normKind": "agreement", "normCountry": "VN"}]
     >>> [x[-1] for x in _norms_for("sends-to", n)], [x[-1] for x in _norms_for("places-with", n)]
-    (['M', 'R', '9'], ['9'])
+    (['M', 'R', 's'], ['s'])
     """
     out = {EMPLOYER_PAYS_RULE}
     for n in norms:

@@ -4,7 +4,7 @@ or the sending country's own cap.
 Two tests, each breach with the rule it breaks and that rule's sources:
 
 * employer-pays: any worker-borne payment in a fee category marked ``titp:employerPays
-  true`` (rule :data:`EMPLOYER_PAYS_RULE`, the ILO definition of recruitment fees);
+  true`` (rule :data:`EMPLOYER_PAYS_RULE`, from the ILO definition of recruitment fees);
 * country rules: the ``titp:FeeRule`` s of the worker's nationality in force at placement
   start (string comparison of dates, so ``"2017"`` covers 2017-06-01), for the placement's
   program, covering the payment's fee category (or its broader ones; a rule with no
@@ -25,8 +25,8 @@ from ..namespaces import ID, ONTOLOGY
 from .sparql import PLACEMENT, WORKER_PAYMENT, number, run
 from .table import Analysis, Table
 
-#: The norm behind the employer-pays test (a titp:Guideline in the curated data).
-EMPLOYER_PAYS_RULE = ID + "law/ilo-recruitment-fees-definition-2019"
+#: The fee rule behind the employer-pays test (a titp:FeeRule in the curated data).
+EMPLOYER_PAYS_RULE = ID + "fee-rule/ilo-recruitment-fees-not-borne-by-workers"
 BAN = ONTOLOGY + "Ban"
 CAP = ONTOLOGY + "Cap"
 CHAIN_KEYS = ("s", "b", "sup", "e")
