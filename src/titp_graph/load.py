@@ -152,23 +152,28 @@ def parse_file(source: InputFile) -> ParsedFile:
 
 _BAD_LITERALS = """
 SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }}
-  FILTER(isLiteral(?o) && (
-    (datatype(?o) IN (xsd:integer, xsd:decimal, xsd:double, xsd:float) && !isNumeric(?o))
-    || (datatype(?o) = xsd:date && COALESCE(STR(xsd:date(?o)), "") = "")
-    || (datatype(?o) = xsd:dateTime && COALESCE(STR(xsd:dateTime(?o)), "") = "")
-    || (datatype(?o) = xsd:gYear && COALESCE(STR(xsd:gYear(?o)), "") = "")
-    || (datatype(?o) = xsd:gYearMonth && COALESCE(STR(xsd:gYearMonth(?o)), "") = "")
-    || (datatype(?o) = xsd:boolean && !(STR(?o) IN ("true", "false", "1", "0")))
-    || (datatype(?o) IN (xsd:nonNegativeInteger, xsd:positiveInteger, xsd:anyURI))
-  ))
+  FILTER(isLiteral(?o))
+  BIND(datatype(?o) AS ?dt)
+  FILTER(?dt != xsd:string && ?dt != rdf:langString)
+  FILTER(
+    (?dt IN (xsd:integer, xsd:decimal, xsd:double, xsd:float) && !isNumeric(?o))
+    || (?dt = xsd:date && COALESCE(STR(xsd:date(?o)), "") = "")
+    || (?dt = xsd:dateTime && COALESCE(STR(xsd:dateTime(?o)), "") = "")
+    || (?dt = xsd:gYear && COALESCE(STR(xsd:gYear(?o)), "") = "")
+    || (?dt = xsd:gYearMonth && COALESCE(STR(xsd:gYearMonth(?o)), "") = "")
+    || (?dt = xsd:boolean && !(STR(?o) IN ("true", "false", "1", "0")))
+    || (?dt IN (xsd:nonNegativeInteger, xsd:positiveInteger, xsd:anyURI))
+  )
 }} LIMIT 20
 """
+_CHECK_PREFIXES = {"xsd": "http://www.w3.org/2001/XMLSchema#",
+                   "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
 
 
 def _check_literals_in_store(store: ox.Store, source: InputFile) -> None:
     """Find ill-typed literals with one scan inside the store (the fast path's check)."""
     query = _BAD_LITERALS.format(graph=source.graph)
-    for row in store.query(query, prefixes={"xsd": "http://www.w3.org/2001/XMLSchema#"}):
+    for row in store.query(query, prefixes=_CHECK_PREFIXES):
         o = row["o"]
         problem = literal_problem(o.value, o.datatype.value)
         if problem:  # the pattern list is the authority; the SPARQL only pre-selects
