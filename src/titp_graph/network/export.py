@@ -34,6 +34,9 @@ def graphml_bytes(network: nx.DiGraph) -> bytes:
 
 def gexf_bytes(network: nx.DiGraph) -> bytes:
     text = "\n".join(nx.generate_gexf(_plain(network), encoding="utf-8", prettyprint=True)) + "\n"
+    # networkx writes its own version as the creator: name the project instead, so the bytes
+    # do not change with the networkx release installed
+    text = re.sub(r"<creator>NetworkX [^<]*</creator>", "<creator>titp-graph</creator>", text, count=1)
     text = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1)
     return text.encode("utf-8")
 

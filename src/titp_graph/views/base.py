@@ -139,7 +139,9 @@ def _spring(nodes: list[Node], edges: list[Edge]) -> dict[str, tuple[float, floa
     k = 3.0 / math.sqrt(max(len(graph), 1))
     pos = nx.spring_layout(graph, seed=7, k=k, iterations=80)
     scale = 120.0 * math.sqrt(len(graph))
-    return {key: (float(x) * scale, float(y) * scale) for key, (x, y) in pos.items()}
+    # rounded to a tenth of a pixel: the last bits of floating point may differ between
+    # numpy builds, and the page bytes must not
+    return {key: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for key, (x, y) in pos.items()}
 
 
 def _layers(nodes: list[Node]) -> dict[str, tuple[float, float]]:
