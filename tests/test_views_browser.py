@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import os
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 
 if not Path(CHROMIUM).exists():
+    # in CI a missing browser is a failure: the browser tests must really run there
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: run scripts/install-test-deps.sh")
     pytest.skip(f"{CHROMIUM} is missing: run scripts/install-test-deps.sh (apt-get install chromium)",
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (see scripts/install-test-deps.sh)")
