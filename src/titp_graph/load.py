@@ -245,6 +245,7 @@ def load_into(store: ox.Store, sources: Iterable[InputFile]) -> list[dict]:
     try:
         for source in sources:
             graph = ox.NamedNode(source.graph)
+            raw = False
             if source.format in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
                 digest = _digest(source.path)
                 bulk = source.path.stat().st_size >= BULK_BYTES
@@ -263,6 +264,8 @@ def load_into(store: ox.Store, sources: Iterable[InputFile]) -> list[dict]:
                         and _has_blank_nodes(store, source.graph):
                     store.remove_graph(graph)
                     store.extend(parse_file(source).quads)
+                elif bulk and source.format == ox.RdfFormat.N_TRIPLES:
+                    raw = True  # the graph is exactly the file's triples: exports may copy it
             else:
                 digest = _digest(source.path)
                 parsed = parse_file(source)
@@ -272,7 +275,8 @@ def load_into(store: ox.Store, sources: Iterable[InputFile]) -> list[dict]:
                 created.extend(n for n in names if isinstance(n, ox.NamedNode))
                 store.extend(parsed.quads)
             report.append({"label": source.label, "path": str(source.path), "graph": source.graph,
-                           "triples": _graph_size(store, source.graph), "sha256": digest})
+                           "triples": _graph_size(store, source.graph), "sha256": digest,
+                           "raw_ntriples": raw})
     except BaseException:
         for graph in created:
             store.remove_graph(graph)

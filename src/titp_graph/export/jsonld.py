@@ -15,6 +15,9 @@ from ..namespaces import PREFIXES, RDF, XSD
 from .base import ExportContext, Exporter
 
 _TYPE = RDF + "type"
+#: Large mode: graphs above this many quads are left out of titp.jsonld (compacting them
+#: in Python takes minutes); they are in every other dump.
+JSONLD_GRAPH_LIMIT = 250_000
 
 
 def _compact(iri: str) -> str:
@@ -64,7 +67,10 @@ class JsonLdExport(Exporter):
 
     def write(self, context: ExportContext, out) -> None:
         graphs = []
-        for graph, group in groupby(context.quads, key=lambda q: q.graph_name):
+        quads = context.quads if not context.large else [  # large: the small graphs only
+            q for g in context.graph_names() if g.value not in context.raw
+            and len(context.small_quads(g)) <= JSONLD_GRAPH_LIMIT for q in context.small_quads(g)]
+        for graph, group in groupby(quads, key=lambda q: q.graph_name):
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in group]
             graphs.append({"@id": _node_id(graph), "@graph": node_objects(triples)})
         document = {"@context": dict(PREFIXES), "@graph": graphs}
