@@ -126,6 +126,8 @@ def _normalise(rows) -> list[tuple]:
     def cell(v):
         if v is None:
             return ""
+        if isinstance(v, bool):  # titp rows give Python bools, rdflib the lexical form
+            return "true" if v else "false"
         text = str(v)
         try:
             return f"{float(text):.6g}"
