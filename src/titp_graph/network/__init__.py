@@ -52,7 +52,7 @@ def network_step(ctx) -> None:
     folder = ctx.folder / "analyses"
     folder.mkdir(parents=True, exist_ok=True)
     for name in sorted(ANALYSES):
-        if name in DETAIL_ONLY and ctx.export.large:
+        if name in DETAIL_ONLY and getattr(getattr(ctx, "export", None), "large", False):
             # these judge every placement against its rules: minutes at national scale
             ctx.progress(f"network: analysis {name} skipped (large data: run `titp-graph network {name} --from STORE`)")
             continue
