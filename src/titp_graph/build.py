@@ -54,6 +54,15 @@ def _rdf_dumps(ctx: BuildContext) -> None:
         ctx.report.written.append(exporter.filename)
 
 
+def _summaries(ctx: BuildContext) -> None:
+    from .network.summaries import write_summaries
+    ctx.progress("summaries: computing the derived named graph (network hops, debt histogram)")
+    counts = write_summaries(ctx.graph)
+    ctx.export.__dict__.pop("large", None)  # the store grew
+    ctx.progress(f"summaries: {counts['hops']:,} hops, {counts['histogram_bins']:,} debt bins, "
+                 f"{counts['quads']:,} quads")
+
+
 def _network(ctx: BuildContext) -> None:
     from .network import network_step
     network_step(ctx)
@@ -75,8 +84,10 @@ def _void(ctx: BuildContext) -> None:
 
 
 #: Build steps run in order after validation; each writes into ``ctx.folder``.
-#: The VoID/DCAT description comes last so that it can name every file written.
-STEPS: list[Callable[[BuildContext], None]] = [_rdf_dumps, _ontology_docs, _network, _views, _void]
+#: The summaries (a derived named graph in the store, see network/summaries.py) come after
+#: the RDF dumps, which hold exactly the inputs, and before the analyses, which read them;
+#: the VoID/DCAT description comes last so that it can name every file written.
+STEPS: list[Callable[[BuildContext], None]] = [_rdf_dumps, _ontology_docs, _summaries, _network, _views, _void]
 
 
 def load_shapes(paths: Iterable[Path] | None = None) -> rdflib.Graph:
@@ -174,7 +185,8 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         say(f"validate: conforms ({report.validation.checks} checks)")
 
         start = time.perf_counter()
-        ctx = BuildContext(graph, tmp, report, ExportContext(graph.store), say)
+        raw = {f["graph"]: f["path"] for f in report.files if f.get("raw_ntriples")}
+        ctx = BuildContext(graph, tmp, report, ExportContext(graph.store, raw), say)
         for step in steps if steps is not None else STEPS:
             step(ctx)
         report.timings["export"] = time.perf_counter() - start

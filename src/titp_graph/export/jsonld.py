@@ -16,6 +16,9 @@ from ..namespaces import PREFIXES, RDF, XSD
 from .base import ExportContext, Exporter
 
 _TYPE = RDF + "type"
+#: Large mode: graphs above this many quads are left out of titp.jsonld (compacting them
+#: in Python takes minutes); they are in every other dump.
+JSONLD_GRAPH_LIMIT = 250_000
 
 
 @lru_cache(maxsize=1 << 16)
@@ -70,7 +73,10 @@ class JsonLdExport(Exporter):
         dumps = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         out.write(b'{"@context":' + dumps(dict(PREFIXES)).encode("utf-8") + b',\n"@graph":[')
         first_graph = True
-        for graph, group in groupby(context.quads, key=lambda q: q.graph_name):
+        quads = context.quads if not context.large else [  # large: the small graphs only
+            q for g in context.graph_names() if g.value not in context.raw
+            and len(context.small_quads(g)) <= JSONLD_GRAPH_LIMIT for q in context.small_quads(g)]
+        for graph, group in groupby(quads, key=lambda q: q.graph_name):
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in group]
             nodes = ",\n".join(dumps(node) for node in node_objects(triples))
             head = "" if first_graph else ","

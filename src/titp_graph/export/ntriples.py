@@ -14,6 +14,11 @@ class NTriplesExport(Exporter):
     format_iri = "http://www.w3.org/ns/formats/N-Triples"
 
     def write(self, context: ExportContext, out) -> None:
+        if context.large:
+            for graph in context.graph_names():
+                for chunk in context.ntriples_chunks(graph):
+                    out.write(chunk)
+            return
         ox.serialize(context.triples, out, ox.RdfFormat.N_TRIPLES)
 
 
@@ -25,4 +30,9 @@ class NQuadsExport(Exporter):
     format_iri = "http://www.w3.org/ns/formats/N-Quads"
 
     def write(self, context: ExportContext, out) -> None:
+        if context.large:
+            for graph in context.graph_names():
+                for chunk in context.nquads_chunks(graph):
+                    out.write(chunk)
+            return
         ox.serialize(context.quads, out, ox.RdfFormat.N_QUADS)

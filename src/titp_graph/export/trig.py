@@ -15,4 +15,12 @@ class TrigExport(Exporter):
     format_iri = "http://www.w3.org/ns/formats/TriG"
 
     def write(self, context: ExportContext, out) -> None:
+        if context.large:  # prefixes once, then each graph's N-Triples lines in a block
+            out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()).encode())
+            for graph in context.graph_names():
+                out.write(f"\n{graph} {{\n".encode())
+                for chunk in context.ntriples_chunks(graph):
+                    out.write(chunk)
+                out.write(b"}\n")
+            return
         ox.serialize(context.quads, out, ox.RdfFormat.TRIG, prefixes=PREFIXES)

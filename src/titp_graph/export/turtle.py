@@ -15,4 +15,13 @@ class TurtleExport(Exporter):
     format_iri = "http://www.w3.org/ns/formats/Turtle"
 
     def write(self, context: ExportContext, out) -> None:
+        if context.large:  # small graphs as sorted Turtle, raw ones as their N-Triples lines
+            for graph in context.graph_names():
+                if graph.value in context.raw:
+                    for chunk in context.ntriples_chunks(graph):
+                        out.write(chunk)
+                else:
+                    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in context.small_quads(graph)]
+                    ox.serialize(triples, out, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+            return
         ox.serialize(context.triples, out, ox.RdfFormat.TURTLE, prefixes=PREFIXES)

@@ -34,6 +34,11 @@ ANALYSES = {
 }
 
 
+#: Analyses that read per-placement detail (no summary backs them); the build skips them
+#: for large data (see export.base.SORT_LIMIT) and says so.
+DETAIL_ONLY = ("fees", "forced-labour")
+
+
 def network_step(ctx) -> None:
     """Build step: exports/network.graphml, network.gexf and analyses/<name>-<table>.csv + <name>.json."""
     from ..atomic import write_text
@@ -47,6 +52,10 @@ def network_step(ctx) -> None:
     folder = ctx.folder / "analyses"
     folder.mkdir(parents=True, exist_ok=True)
     for name in sorted(ANALYSES):
+        if name in DETAIL_ONLY and getattr(getattr(ctx, "export", None), "large", False):
+            # these judge every placement against its rules: minutes at national scale
+            ctx.progress(f"network: analysis {name} skipped (large data: run `titp-graph network {name} --from STORE`)")
+            continue
         ctx.progress(f"network: analysis {name}")
         result = brokerage(network) if name == "brokerage" else ANALYSES[name](ctx.graph)
         write_text(folder / f"{name}.json", to_json(result))

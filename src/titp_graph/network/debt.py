@@ -71,10 +71,19 @@ def summarize(rows: list[dict], threshold: float) -> list[list]:
     return out
 
 
-def debt_burden(graph, threshold: float = 6.0) -> Analysis:
+def _histogram(graph, summary: bool | None) -> list[dict]:
+    """The histogram rows: from the build's summaries when present (see .summaries), else the detail."""
+    if summary is not False:
+        from .summaries import debt_bins, has_summaries
+        if summary or has_summaries(graph):
+            return debt_bins(graph)
+    return run(graph, HISTOGRAM)
+
+
+def debt_burden(graph, threshold: float = 6.0, summary: bool | None = None) -> Analysis:
     """Months of wages to repay recruitment debt, by nationality."""
     table = Table("debt", "Months of wages to repay recruitment debt, by nationality",
                   ["nationality", "debts", "mean_months", "median_months", "max_months",
-                   f"share_over_{threshold:g}_months_pct"], summarize(run(graph, HISTOGRAM), threshold))
+                   f"share_over_{threshold:g}_months_pct"], summarize(_histogram(graph, summary), threshold))
     return Analysis("debt", [table], {"months": "principal / monthly wage (same currency); median to 0.1 month",
                                       "threshold_months": threshold})

@@ -125,15 +125,22 @@ def _best_class(classes: list[str]) -> str:
     return sorted(names)[0] if names else ""
 
 
-def _org_rows(graph) -> dict[str, dict]:
+_IN_PLACEMENT = "?p a titp:Placement ; ?prop ?org ."
+
+
+def _org_rows(graph, positions: str = _IN_PLACEMENT) -> dict[str, dict]:
+    """Attributes of the organizations that hold a position in ``positions`` (a pattern
+    binding ?org through ?prop: placements in the detail, or the summary observations)."""
     classes: dict[str, list[str]] = defaultdict(list)
     # MIN(?class) alone would pick an arbitrary superclass; collect all, choose the specific one
     for rec in graph.query("""SELECT DISTINCT ?org ?c WHERE {
-        VALUES ?prop { titp:sendingOrganization titp:broker titp:supervisingOrganization titp:employer }
-        ?p a titp:Placement ; ?prop ?org . ?org a ?c . FILTER(STRSTARTS(STR(?c), STR(titp:))) }""").records():
+        { SELECT DISTINCT ?org WHERE {
+          VALUES ?prop { titp:sendingOrganization titp:broker titp:supervisingOrganization titp:employer }
+          """ + positions + """ } }
+        ?org a ?c . FILTER(STRSTARTS(STR(?c), STR(titp:))) }""").records():
         classes[rec["org"]].append(rec["c"])
     orgs = {}
-    for rec in run(graph, ORGANIZATIONS):
+    for rec in run(graph, ORGANIZATIONS.replace(_IN_PLACEMENT, positions)):
         iri = rec["org"]
         orgs[iri] = {
             "label": rec.get("label") or compact(iri),
@@ -188,6 +195,12 @@ def build_network(orgs: dict[str, dict], chains: list[dict], fees: list[dict],
         if (rec["s"], rec["sup"]) in edges:
             edges[rec["s"], rec["sup"]]["agreements"] = int(rec["agreements"])
 
+    return network_from_hops(orgs, [(u, v, data) for (u, v), data in edges.items()])
+
+
+def network_from_hops(orgs: dict[str, dict], hops: list[tuple[str, str, dict]]) -> nx.DiGraph:
+    """The DiGraph from organization attributes and summed hops (sorted, so deterministic)."""
+    edges = {(u, v): data for u, v, data in hops}
     g = nx.DiGraph(name="titp-graph organization network")
     nodes = sorted({n for key in edges for n in key} | set(orgs))
     blank = {"label": "", "class": "", "role": "", "country": "", "prefecture": "",
@@ -202,11 +215,17 @@ def build_network(orgs: dict[str, dict], chains: list[dict], fees: list[dict],
     return g
 
 
-def project(graph, org=None) -> nx.DiGraph:
+def project(graph, org=None, summary: bool | None = None) -> nx.DiGraph:
     """Project a :class:`~titp_graph.TitpGraph` onto a networkx ``DiGraph`` of organizations.
 
-    With ``org``, only the chains through that organization are projected.
+    With ``org``, only the chains through that organization are projected. Without it, the
+    build's pre-computed summaries are read when the store has them (see :mod:`.summaries`).
     """
+    if org is None and summary is not False:
+        from .summaries import SUMMARY_GRAPH, has_summaries, hop_edges
+        if summary or has_summaries(graph):
+            return network_from_hops(_org_rows(graph, f"GRAPH <{SUMMARY_GRAPH}> {{ ?p ?prop ?org }}"),
+                                     hop_edges(graph))
     chains = run(graph, CHAINS, org)
     fees = run(graph, CHAIN_FEES, org)
     agreements = run(graph, AGREEMENTS)

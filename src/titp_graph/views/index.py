@@ -22,9 +22,16 @@ def _key(iri: str) -> str:
     return slug.strip("-")[:60] or "org"
 
 
-def all_views(graph, max_nodes: int = DEFAULT_MAX_NODES) -> list[tuple[str, View]]:
-    """Every view the build publishes, with its file name, in a fixed order."""
-    out = [("institutions.html", institutions.build(graph, max_nodes)), ("fees.html", fees.build(graph, max_nodes))]
+def all_views(graph, max_nodes: int = DEFAULT_MAX_NODES, large: bool = False) -> list[tuple[str, View]]:
+    """Every view the build publishes, with its file name, in a fixed order.
+
+    ``large`` (national-scale data): the fee-flow view, which aggregates every payment
+    of the graph, is left out (``titp-graph view fees`` draws it on demand); the country
+    and chain views read only their own country's or organization's placements.
+    """
+    out = [("institutions.html", institutions.build(graph, max_nodes))]
+    if not large:
+        out.append(("fees.html", fees.build(graph, max_nodes)))
     for code in country.sending_countries(graph):
         out.append((f"country-{code.lower()}.html", country.build(graph, code, max_nodes)))
     used = set()
@@ -52,11 +59,12 @@ def index_html(entries: list[tuple[str, View]]) -> str:
             f"<ul>\n{items}</ul>\n</body>\n</html>\n")
 
 
-def write_all(graph, folder: str | Path, max_nodes: int = DEFAULT_MAX_NODES, progress=None) -> list[str]:
+def write_all(graph, folder: str | Path, max_nodes: int = DEFAULT_MAX_NODES, progress=None,
+              large: bool = False) -> list[str]:
     """Write every view and index.html into ``folder``; returns the file names written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    entries = all_views(graph, max_nodes)
+    entries = all_views(graph, max_nodes, large)
     for name, view in entries:
         if progress:
             progress(f"views: writing {name}")
@@ -67,5 +75,9 @@ def write_all(graph, folder: str | Path, max_nodes: int = DEFAULT_MAX_NODES, pro
 
 def views_step(ctx) -> None:
     """Build step: ``exports/views/*.html`` and ``exports/views/index.html``."""
-    names = write_all(ctx.graph, ctx.folder / "views", progress=ctx.progress)
+    export = getattr(ctx, "export", None)
+    large = bool(export is not None and export.large)
+    if large:
+        ctx.progress("views: large data: fees.html left out (run `titp-graph view fees`)")
+    names = write_all(ctx.graph, ctx.folder / "views", progress=ctx.progress, large=large)
     ctx.report.written.extend(f"views/{name}" for name in names)
