@@ -290,17 +290,3 @@ def _syntax_error(path: Path, exc: SyntaxError) -> InputError:
     if exc.lineno is not None:
         message = re.sub(r"^\d+ between columns (\d+) and (\d+): ", r"columns \1-\2: ", message)
     return InputError(path, message, line=exc.lineno)
-
-
-def parse_all(sources: Iterable[InputFile]) -> list[ParsedFile]:
-    """Parse every file before anything is stored; two files may not share a graph."""
-    seen: dict[str, Path] = {}
-    parsed = []
-    for source in sources:
-        other = seen.get(source.graph)
-        if other is not None and other != source.path:
-            raise InputError(source.path, f"would load into the same named graph "
-                             f"<{source.graph}> as {other}; rename one of them")
-        seen[source.graph] = source.path
-        parsed.append(parse_file(source))
-    return parsed
