@@ -55,9 +55,15 @@ def _rdf_dumps(ctx: BuildContext) -> None:
 
 
 def _summaries(ctx: BuildContext) -> None:
-    from .network.summaries import write_summaries
-    ctx.progress("summaries: computing the derived named graph (network hops, debt histogram)")
-    counts = write_summaries(ctx.graph)
+    from .network.detail import read
+    from .network.summaries import chain_records, write_summaries
+    ctx.progress("summaries: reading placements and payments")
+    started = time.perf_counter()
+    ctx.detail = read(ctx.graph)  # once: the summaries, the fee and forced-labour analyses share it
+    ctx.chain_records = chain_records(ctx.graph, ctx.detail)
+    ctx.progress(f"summaries: {len(ctx.chain_records[0]):,} chains ({time.perf_counter() - started:.1f} s); "
+                 "computing the derived named graph (network hops, debt histogram)")
+    counts = write_summaries(ctx.graph, ctx.chain_records)
     ctx.export.__dict__.pop("large", None)  # the store grew
     ctx.progress(f"summaries: {counts['hops']:,} hops, {counts['histogram_bins']:,} debt bins, "
                  f"{counts['quads']:,} quads")
@@ -188,7 +194,9 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         raw = {f["graph"]: f["path"] for f in report.files if f.get("raw_ntriples")}
         ctx = BuildContext(graph, tmp, report, ExportContext(graph.store, raw), say)
         for step in steps if steps is not None else STEPS:
+            step_start = time.perf_counter()
             step(ctx)
+            report.timings[step.__name__.strip("_")] = time.perf_counter() - step_start
         report.timings["export"] = time.perf_counter() - start
         os.chmod(tmp, 0o755)
         _swap_in(tmp, out_dir)

@@ -26,22 +26,56 @@ def brokerage(graph_or_network, k: int | None = None) -> Analysis:
     return _brokerage(network, k)
 
 
-ANALYSES = {
-    "fees": lambda graph, **kw: fee_breaches(graph),
-    "brokerage": lambda graph, **kw: brokerage(graph, kw.get("k")),
-    "debt": lambda graph, **kw: debt_burden(graph, kw.get("threshold", 6.0)),
-    "forced-labour": lambda graph, **kw: forced_labour_risk(graph, kw.get("threshold", 6.0)),
+#: Each analysis with its parameters and their defaults (the build runs them with these).
+DEFAULTS = {"fees": {}, "brokerage": {"k": None}, "debt": {"threshold": 6.0},
+            "forced-labour": {"threshold": 6.0}}
+
+_COMPUTE = {
+    "fees": lambda graph, p: fee_breaches(graph),
+    "brokerage": lambda graph, p: brokerage(graph, p["k"]),
+    "debt": lambda graph, p: debt_burden(graph, p["threshold"]),
+    "forced-labour": lambda graph, p: forced_labour_risk(graph, p["threshold"]),
 }
 
 
-#: Analyses that read per-placement detail (no summary backs them); the build skips them
-#: for large data (see export.base.SORT_LIMIT) and says so.
-DETAIL_ONLY = ("fees", "forced-labour")
+def analysis_params(name: str, **given) -> dict:
+    """The full parameters of analysis ``name``: the given ones over the defaults, typed."""
+    params = dict(DEFAULTS[name])
+    for key in params:
+        if given.get(key) is not None:
+            params[key] = given[key]
+    if "threshold" in params:
+        params["threshold"] = float(params["threshold"])
+    return params
+
+
+def analyze(graph, name: str, index: bool | None = None, **given) -> Analysis:
+    """Run analysis ``name`` (fees, brokerage, debt, forced-labour) on a TitpGraph.
+
+    When the graph's store has a fresh chain index (written by ``titp-graph build --store``,
+    see :mod:`.index`) that holds this analysis with these parameters, its result is
+    returned as the build computed it; ``index=False`` recomputes from the store.
+    """
+    params = analysis_params(name, **given)
+    if index is not False:
+        from .index import ChainIndex
+        found = ChainIndex.for_graph(graph, required=bool(index))
+        cached = found.analysis(name, params) if found is not None else None
+        if cached is not None:
+            return cached
+    return _COMPUTE[name](graph, params)
+
+
+ANALYSES = {name: (lambda graph, _name=name, **kw: analyze(graph, _name, **kw)) for name in DEFAULTS}
 
 
 def network_step(ctx) -> None:
-    """Build step: exports/network.graphml, network.gexf and analyses/<name>-<table>.csv + <name>.json."""
+    """Build step: exports/network.graphml, network.gexf and analyses/<name>-<table>.csv +
+    <name>.json; with an on-disk store, also its chain index (see :mod:`.index`)."""
+    import time
+
     from ..atomic import write_text
+    from .index import write_index
     from .table import to_csv, to_json
 
     ctx.progress("network: projecting organizations")
@@ -51,19 +85,37 @@ def network_step(ctx) -> None:
         ctx.report.written.append(name)
     folder = ctx.folder / "analyses"
     folder.mkdir(parents=True, exist_ok=True)
-    for name in sorted(ANALYSES):
-        if name in DETAIL_ONLY and getattr(getattr(ctx, "export", None), "large", False):
-            # these judge every placement against its rules: minutes at national scale
-            ctx.progress(f"network: analysis {name} skipped (large data: run `titp-graph network {name} --from STORE`)")
-            continue
-        ctx.progress(f"network: analysis {name}")
-        result = brokerage(network) if name == "brokerage" else ANALYSES[name](ctx.graph)
+    results = []
+    for name in sorted(DEFAULTS):
+        started = time.perf_counter()
+        params = analysis_params(name)
+        found = getattr(ctx, "detail", None)
+        if name == "brokerage":
+            result = brokerage(network, params["k"])
+        elif name == "fees":
+            result = fee_breaches(ctx.graph, found=found)
+        elif name == "forced-labour":
+            result = forced_labour_risk(ctx.graph, params["threshold"], found=found)
+        else:
+            result = _COMPUTE[name](ctx.graph, params)
+        results.append((name, params, result))
+        ctx.progress(f"network: analysis {name} ({time.perf_counter() - started:.1f} s)")
         write_text(folder / f"{name}.json", to_json(result))
         ctx.report.written.append(f"analyses/{name}.json")
         for table in result.tables:
             write_text(folder / f"{name}-{table.name}.csv", to_csv(table))
             ctx.report.written.append(f"analyses/{name}-{table.name}.csv")
+    ctx.__dict__.pop("detail", None)  # free it: the views and VoID do not need it
+    if ctx.graph.store_dir is not None:
+        records = getattr(ctx, "chain_records", None)
+        if records is None:
+            from .summaries import chain_records
+            records = chain_records(ctx.graph)
+        from .summaries import organization_labels
+        labels = organization_labels(ctx.graph)
+        path = write_index(ctx.graph, records[0], records[1], labels, results)
+        ctx.progress(f"network: chain index {path.name} ({len(records[0]):,} chains)")
 
 
 __all__ = ["project", "trace", "fee_breaches", "brokerage", "debt_burden", "forced_labour_risk",
-           "write_graphml", "write_gexf", "network_step", "Analysis", "Table", "ANALYSES"]
+           "write_graphml", "write_gexf", "network_step", "analyze", "Analysis", "Table", "ANALYSES"]

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 
 from ..namespaces import ID, ONTOLOGY
-from .sparql import PLACEMENT, WORKER_PAYMENT, number, run
+from .sparql import number, run
 from .table import Analysis, Table
 
 #: The fee rule behind the employer-pays test (a titp:FeeRule in the curated data).
@@ -31,43 +31,55 @@ BAN = ONTOLOGY + "Ban"
 CAP = ONTOLOGY + "Cap"
 CHAIN_KEYS = ("s", "b", "sup", "e")
 
-EMPLOYER_PAYS = """
-SELECT ?s ?b ?sup ?e ?nat ?cat (MAX(?illeg) AS ?illegitimate) (COUNT(?pay) AS ?payments)
-       (COUNT(DISTINCT ?bearer) AS ?workers)
-       (SUM(?jpy) AS ?fees) (SUM(?unconverted) AS ?unconvertedPayments) WHERE {
-""" + PLACEMENT + WORKER_PAYMENT + """{ORG}
+#: Fee categories the employer must pay (ILO), and whether each is also illegitimate.
+EMPLOYER_PAYS_CATEGORIES = """
+SELECT ?cat (MAX(?illeg) AS ?illegitimate) WHERE {
   ?cat titp:employerPays true .
   OPTIONAL { ?cat titp:illegitimate ?il }
   BIND(COALESCE(?il, false) AS ?illeg)
-} GROUP BY ?s ?b ?sup ?e ?nat ?cat
+} GROUP BY ?cat
 """
 
-CAP_CANDIDATES = """
-SELECT ?p ?s ?b ?sup ?e ?nat ?n ?rule ?kind ?per12 ?maxMonths ?capAmount ?wage ?start ?end
-       (SUM(?inBasis) AS ?paid) (COUNT(?pay) AS ?payments) (SUM(?nc) AS ?notComparable) WHERE {
-""" + PLACEMENT + """{ORG}
-  ?p titp:startDate ?start .
-  ?rule a titp:FeeRule ; titp:appliesToCountry ?nat ; titp:ruleKind ?kind .
-  FILTER(NOT EXISTS { ?rule titp:inForceFrom ?f0 }
-         || EXISTS { ?rule titp:inForceFrom ?f FILTER(STR(?start) >= STR(?f)) })
-  FILTER(NOT EXISTS { ?rule titp:inForceUntil ?u FILTER(STR(?start) >= STR(?u)) })
-  FILTER(NOT EXISTS { ?rule titp:governsProgram ?rp0 } || NOT EXISTS { ?p titp:program ?pp0 }
-         || EXISTS { ?rule titp:governsProgram ?prog . ?p titp:program ?prog })
-""" + WORKER_PAYMENT + """
-  FILTER(NOT EXISTS { ?rule titp:coversFeeCategory ?rc0 }
-         || EXISTS { ?rule titp:coversFeeCategory ?rc . ?cat skos:broader* ?rc })
+#: Country fee rules with what decides where they apply (one row per combination).
+RULES = """
+SELECT ?rule ?kind ?country ?from ?until ?prog ?covers ?per12 ?maxMonths ?capAmount ?capCurrency WHERE {
+  ?rule a titp:FeeRule ; titp:appliesToCountry ?country ; titp:ruleKind ?kind .
+  OPTIONAL { ?rule titp:inForceFrom ?f0 } BIND(STR(?f0) AS ?from)
+  OPTIONAL { ?rule titp:inForceUntil ?u0 } BIND(STR(?u0) AS ?until)
+  OPTIONAL { ?rule titp:governsProgram ?prog }
+  OPTIONAL { ?rule titp:coversFeeCategory ?covers }
   OPTIONAL { ?rule titp:capWageMonthsPer12Months ?per12 }
   OPTIONAL { ?rule titp:capMaxWageMonths ?maxMonths }
   OPTIONAL { ?rule titp:capAmount ?capAmount }
-  OPTIONAL { ?rule titp:capCurrency ?capCur }
-  OPTIONAL { ?p titp:monthlyWage ?wage }
-  OPTIONAL { ?p titp:wageCurrency ?wageCur }
-  OPTIONAL { ?p titp:endDate ?end }
-  BIND(STR(IF(BOUND(?capAmount), COALESCE(?capCur, "JPY"), COALESCE(?wageCur, "JPY"))) AS ?basis)
-  BIND(IF(STR(?cur) = ?basis, ?amount, IF(?basis = "JPY" && BOUND(?aj), ?aj, 0)) AS ?inBasis)
-  BIND(IF(STR(?cur) = ?basis || (?basis = "JPY" && BOUND(?aj)), 0, 1) AS ?nc)
-} GROUP BY ?p ?s ?b ?sup ?e ?nat ?n ?rule ?kind ?per12 ?maxMonths ?capAmount ?wage ?start ?end
+  OPTIONAL { ?rule titp:capCurrency ?cc0 } BIND(STR(?cc0) AS ?capCurrency)
+}
 """
+
+BROADER = "SELECT ?c ?b WHERE { ?c skos:broader+ ?b }"
+
+
+def country_rules(graph) -> list[dict]:
+    """:data:`RULES` folded to one dict per rule, with sets of dates, programs and categories."""
+    out: dict[str, dict] = {}
+    for r in run(graph, RULES):
+        item = out.setdefault(r["rule"], {"rule": r["rule"], "kind": r["kind"], "country": r["country"],
+                                          "from": set(), "until": set(), "programs": set(), "covers": set()})
+        for key, col in (("from", "from"), ("until", "until"), ("programs", "prog"), ("covers", "covers")):
+            if r.get(col):
+                item[key].add(str(r[col]))
+        for col in ("per12", "maxMonths", "capAmount", "capCurrency"):
+            if r.get(col) is not None:
+                item.setdefault(col, r[col])
+    return [out[k] for k in sorted(out)]
+
+
+def broader_closure(graph) -> dict[str, set[str]]:
+    """Each fee category's broader categories (transitively), itself included."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for r in run(graph, BROADER):
+        out[r["c"]].update((r["c"], r["b"]))
+    return out
+
 
 SOURCES = """
 SELECT ?x (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources) WHERE {
@@ -188,11 +200,16 @@ def rule_sources(graph) -> dict[str, str]:
     return {r["x"]: " ".join(sorted(r["sources"].split())) for r in run(graph, SOURCES)}
 
 
-def fee_breaches(graph, org=None) -> Analysis:
-    """Employer-pays and country-cap breaches, per chain and by nationality."""
+def fee_breaches(graph, org=None, found=None) -> Analysis:
+    """Employer-pays and country-cap breaches, per chain and by nationality (``found``: the
+    :class:`.detail.Detail` if already read)."""
+    from . import detail as _detail
+
     sources = rule_sources(graph)
-    ep = run(graph, EMPLOYER_PAYS, org)
-    caps = cap_breaches(run(graph, CAP_CANDIDATES, org))
+    found = found if found is not None else _detail.read(graph, org)
+    categories = {r["cat"]: bool(r["illegitimate"]) for r in run(graph, EMPLOYER_PAYS_CATEGORIES)}
+    ep = _detail.employer_pays(found, categories)
+    caps = cap_breaches(_detail.cap_candidates(found, country_rules(graph), broader_closure(graph)))
     ep_table = Table("employer-pays", "Worker-borne fees that break the employer-pays principle",
                      ["sending", "broker", "supervising", "employer", "nationality", "fee_category",
                       "illegitimate", "payments", "workers", "fees_jpy", "unconverted_payments", "rule", "sources"])

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..namespaces import CONCEPT
-from .project import CHAINS
-from .sparql import PLACEMENT, WORKER_PAYMENT, number, run
+from .sparql import PLACEMENT, number, run
 from .table import Analysis, Table
 
 FLIND = CONCEPT + "forced-labour-indicator/"
@@ -37,13 +36,6 @@ SELECT ?s ?b ?sup ?e ?nat (COUNT(DISTINCT ?d) AS ?count) (MAX(?months) AS ?maxMo
   FILTER(?months > ?threshold)
 } GROUP BY ?s ?b ?sup ?e ?nat
 """
-
-BONDS = """
-SELECT ?s ?b ?sup ?e ?nat (COUNT(?pay) AS ?count) (SUM(?jpy) AS ?amountJPY) WHERE {
-""" + PLACEMENT + WORKER_PAYMENT + """
-  FILTER(?cat IN (%s))
-} GROUP BY ?s ?b ?sup ?e ?nat
-""" % ", ".join(f"<{c}>" for c in BOND_CATEGORIES)
 
 ORG_INDICATORS = """
 SELECT ?org ?indicator ?kind (COUNT(DISTINCT ?x) AS ?count) (GROUP_CONCAT(DISTINCT STR(?x); separator=" ") AS ?evidence) WHERE {
@@ -86,11 +78,16 @@ def chain_evidence(chains: list[dict], debts: list[dict], bonds: list[dict],
     return sorted(out, key=lambda row: [str(v) for v in row])
 
 
-def forced_labour_risk(graph, threshold: float = 6.0) -> Analysis:
-    """ILO forced-labour indicators evidenced along each chain."""
+def forced_labour_risk(graph, threshold: float = 6.0, found=None) -> Analysis:
+    """ILO forced-labour indicators evidenced along each chain (``found``: the
+    :class:`.detail.Detail` if already read)."""
     threshold = float(threshold)
     debts = run(graph, HIGH_DEBTS.replace("?threshold", repr(threshold)))
-    rows = chain_evidence(run(graph, CHAINS), debts, run(graph, BONDS), run(graph, ORG_INDICATORS), threshold)
+    from . import detail as _detail
+
+    found = found if found is not None else _detail.read(graph)
+    bonds = _detail.category_payments(found, set(BOND_CATEGORIES))
+    rows = chain_evidence(_detail.chains(found), debts, bonds, run(graph, ORG_INDICATORS), threshold)
     table = Table("indicators", "ILO forced-labour indicators evidenced along chains",
                   ["sending", "broker", "supervising", "employer", "nationality", "indicator",
                    "evidence", "count", "detail"], rows)

@@ -20,26 +20,7 @@ from collections import defaultdict
 import networkx as nx
 
 from ..namespaces import ONTOLOGY, compact
-from .sparql import PLACEMENT, WORKER_PAYMENT, number, run
-
-CHAINS = """
-SELECT ?s ?b ?sup ?e ?nat (SUM(?n) AS ?workers) (COUNT(?p) AS ?placements) WHERE {
-""" + PLACEMENT + """{ORG}
-} GROUP BY ?s ?b ?sup ?e ?nat
-"""
-
-#: Worker-borne fees by chain and by whom the payee is within the chain.
-CHAIN_FEES = """
-SELECT ?s ?b ?sup ?e ?nat ?payeeRole (SUM(?jpy) AS ?fees) (COUNT(?pay) AS ?payments)
-       (SUM(?unconverted) AS ?unconvertedPayments) WHERE {
-""" + PLACEMENT + WORKER_PAYMENT + """{ORG}
-  BIND(IF(!BOUND(?payee), "other",
-       IF(BOUND(?b) && ?payee = ?b, "broker",
-       IF(BOUND(?s) && ?payee = ?s, "sending",
-       IF(BOUND(?sup) && ?payee = ?sup, "supervising",
-       IF(?payee = ?e, "employer", "other"))))) AS ?payeeRole)
-} GROUP BY ?s ?b ?sup ?e ?nat ?payeeRole
-"""
+from .sparql import number, run
 
 AGREEMENTS = """
 SELECT ?s ?sup (COUNT(DISTINCT ?a) AS ?agreements) WHERE {
@@ -226,8 +207,10 @@ def project(graph, org=None, summary: bool | None = None) -> nx.DiGraph:
         if summary or has_summaries(graph):
             return network_from_hops(_org_rows(graph, f"GRAPH <{SUMMARY_GRAPH}> {{ ?p ?prop ?org }}"),
                                      hop_edges(graph))
-    chains = run(graph, CHAINS, org)
-    fees = run(graph, CHAIN_FEES, org)
+    from . import detail as _detail
+
+    found = _detail.read(graph, org)
+    chains, fees = _detail.chains(found), _detail.chain_fees(found)
     agreements = run(graph, AGREEMENTS)
     orgs = _org_rows(graph)
     if org is not None:

@@ -4,8 +4,8 @@ observations in a derived named graph, written once by the build.
 Why: at national scale (~470,000 placements, ~1.6 million payments, ~26 million triples)
 the aggregate queries behind the projection and the debt analysis take minutes on an
 on-disk store; reading the summaries takes well under a second. They are computed by the
-very same code as the detail path (:func:`.project.build_network` over the CHAINS /
-CHAIN_FEES / AGREEMENTS aggregates, the debt HISTOGRAM query), so they agree with the
+very same code as the detail path (:func:`.project.build_network` over the chains and fees
+of :mod:`.detail` and the AGREEMENTS aggregate, the debt HISTOGRAM query), so they agree with the
 detail by construction, and ``tests/test_summaries.py`` checks that they do.
 
 Every observation is a ``titp:Observation`` with ``titp:derived true``, ``qb:dataSet``
@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from ..namespaces import CONCEPT, GRAPH, ID, ONTOLOGY, PREFIXES
 from .debt import HISTOGRAM
-from .project import AGREEMENTS, CHAIN_FEES, CHAINS, build_network
+from .project import AGREEMENTS, build_network
 from .sparql import number, run
 
 SUMMARY_GRAPH = GRAPH + "derived/summaries"
@@ -66,10 +66,20 @@ def _roles(chains: list[dict]) -> dict[str, str]:
     return out
 
 
-def compute(graph) -> tuple[list[ox.Quad], dict]:
-    """The summary quads from the detail (and counts for the progress line)."""
-    chains = run(graph, CHAINS)
-    fees = run(graph, CHAIN_FEES)
+def chain_records(graph, found=None) -> tuple[list[dict], list[dict]]:
+    """Every chain (with its placements' start dates and programs) and its worker-borne fees
+    by payee role: the two aggregate passes over the detail that the summaries, the chain
+    index and the trace share (minutes on a national-scale on-disk store, so run once)."""
+    from . import detail
+
+    found = found if found is not None else detail.read(graph)
+    return detail.chains(found), detail.chain_fees(found)
+
+
+def compute(graph, records: tuple[list[dict], list[dict]] | None = None) -> tuple[list[ox.Quad], dict]:
+    """The summary quads from the detail (and counts for the progress line); ``records``
+    are :func:`chain_records` if already computed."""
+    chains, fees = records if records is not None else chain_records(graph)
     agreements = run(graph, AGREEMENTS)
     network = build_network({}, chains, fees, agreements)
     upstream_role = _roles(chains)
@@ -115,11 +125,11 @@ def compute(graph) -> tuple[list[ox.Quad], dict]:
     return quads, {"hops": network.number_of_edges(), "histogram_bins": len(hist)}
 
 
-def write_summaries(graph) -> dict:
+def write_summaries(graph, records: tuple[list[dict], list[dict]] | None = None) -> dict:
     """(Re)write the summary graph of ``graph`` from its detail; returns counts."""
     store = graph.store
     store.remove_graph(_N(SUMMARY_GRAPH))
-    quads, counts = compute(graph)
+    quads, counts = compute(graph, records)
     if quads:
         store.bulk_extend(quads)
     counts["quads"] = len(quads)
@@ -169,3 +179,19 @@ def hop_edges(graph) -> list[tuple[str, str, dict]]:
 def debt_bins(graph) -> list[dict]:
     """Rows shaped like the detail HISTOGRAM query's, from the summaries."""
     return graph.query(DEBT_BINS).records()
+
+
+ORGANIZATION_LABELS = f"""
+SELECT ?x (MIN(STR(?l)) AS ?label) WHERE {{
+  {{ SELECT DISTINCT ?x WHERE {{
+      VALUES ?prop {{ titp:sendingOrganization titp:broker titp:supervisingOrganization titp:employer }}
+      GRAPH <{SUMMARY_GRAPH}> {{ ?o ?prop ?x }} }} }}
+  ?x rdfs:label ?l .
+}} GROUP BY ?x
+"""
+
+
+def organization_labels(graph) -> dict[str, str]:
+    """The label of every organization on some hop (as the trace shows them: the least
+    label in code-point order), read through the summaries rather than every placement."""
+    return {r["x"]: r["label"] for r in graph.query(ORGANIZATION_LABELS).records()}
