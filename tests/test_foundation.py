@@ -341,3 +341,32 @@ def test_sparql_syntax_error_is_reported():
     result = CliRunner().invoke(main, ["query", "SELECT ?x WHERE { ?x ?y }"])
     assert result.exit_code == 1
     assert "SPARQL syntax error" in result.output
+
+
+def _big_ntriples(path: Path, extra: str) -> Path:
+    """An N-Triples file above the bulk-load size (1 MiB), with ``extra`` lines in the middle."""
+    line = '<https://example.org/e{0}> <https://w3id.org/titp-graph/ontology#amount> "{0}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    lines = [line.format(i) for i in range(12000)]
+    lines.insert(6000, extra)
+    path.write_text("".join(lines), encoding="utf-8")
+    assert path.stat().st_size > 1024 * 1024
+    return path
+
+
+def test_big_ntriples_with_an_ill_typed_literal_is_refused(tmp_path):
+    bad = _big_ntriples(tmp_path / "big.nt", '<https://example.org/x> <https://example.org/p> '
+                        '"12 apples"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    graph = TitpGraph()
+    with pytest.raises(TitpError) as info:
+        graph.load_path(bad)
+    message = str(info.value)
+    assert "big.nt" in message and "6001" in message and "12 apples" in message
+    assert len(graph) == 0  # nothing half loaded
+
+
+def test_big_ntriples_with_escapes_and_comments_loads(tmp_path):
+    ok = _big_ntriples(tmp_path / "ok.nt", '# "oops"^^<http://www.w3.org/2001/XMLSchema#integer>\n'
+                       '<https://example.org/x> <https://example.org/p> "say \\"hi\\""^^<http://www.w3.org/2001/XMLSchema#string> .\n')
+    graph = TitpGraph()
+    graph.load_path(ok)
+    assert len(graph) == 12001

@@ -125,3 +125,20 @@ def test_cli_trace_and_analyze_from_store(built, cli_cmd, cli_env):
                          capture_output=True, text=True, env=cli_env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert '"analysis": "brokerage"' in out.stdout
+
+
+def test_one_table_is_read_alone(built):
+    graph, _ = built
+    full = analyze(graph, "fees", index=True)
+    only = analyze(graph, "fees", index=True, tables=["by-nationality"])
+    assert [t.name for t in only.tables] == ["by-nationality"]
+    assert only.tables[0].rows == full.table("by-nationality").rows
+    assert analyze(graph, "fees", index=False, tables=["by-nationality"]).tables[0].rows == only.tables[0].rows
+
+
+def test_cli_unknown_table_lists_the_tables(built, cli_cmd, cli_env):
+    _, base = built
+    out = subprocess.run(cli_cmd + ["analyze", "fees", "--from", str(base / "store"), "--table", "nope"],
+                         capture_output=True, text=True, env=cli_env, timeout=300)
+    assert out.returncode == 1
+    assert "employer-pays, country-rules, by-nationality" in out.stderr

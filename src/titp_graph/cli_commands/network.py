@@ -12,7 +12,9 @@ _FROM = click.option("--from", "source", type=click.Path(path_type=Path), defaul
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
                        show_default=True)
 _TABLE = click.option("--table", "table_name", default=None,
-                      help="For --format csv: which table (default: the first).")
+                      help="Only this table (for --format csv the default is the first); with a "
+                           "store's chain index only this table is read, which is fast for "
+                           "summary tables such as fees --table by-nationality.")
 _OUT = click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
                     help="Write to a file, not stdout.")
 
@@ -60,13 +62,20 @@ def trace(org, source, fmt, table_name, output):
 @click.option("--threshold", type=float, default=6.0, show_default=True,
               help="debt / forced-labour: months of wages above which debt counts as debt bondage.")
 @click.option("-k", "--sample", "k", type=click.IntRange(min=1), default=None,
-              help="brokerage: sample k sources for betweenness (default: exact below 6,000 nodes).")
+              help="brokerage: sample k sources for betweenness (default: exact below 2,000 nodes, else 500 sampled sources).")
 def analyze(analysis, source, fmt, table_name, output, threshold, k):
     """Run a chain analysis: fees (CQ2), brokerage (CQ4), debt (CQ6), forced-labour (CQ11)."""
     from ..graph import TitpGraph
     from ..network import ANALYSES
 
-    result = ANALYSES[analysis](TitpGraph.open(source), k=k, threshold=threshold)
+    from ..network import analyze as run_analysis
+
+    from ..network import TABLES
+
+    if table_name is not None and table_name not in TABLES[analysis]:
+        raise TitpError(f"--table {table_name!r}: {analysis} has tables {', '.join(TABLES[analysis])}")
+    result = run_analysis(TitpGraph.open(source), analysis, k=k, threshold=threshold,
+                          tables=[table_name] if table_name is not None else None)
     _emit(result, fmt, table_name, output)
 
 

@@ -30,6 +30,11 @@ def brokerage(graph_or_network, k: int | None = None) -> Analysis:
 DEFAULTS = {"fees": {}, "brokerage": {"k": None}, "debt": {"threshold": 6.0},
             "forced-labour": {"threshold": 6.0}}
 
+#: The tables each analysis returns, in order.
+TABLES = {"fees": ["employer-pays", "country-rules", "by-nationality"],
+          "brokerage": ["intermediaries", "concentration"], "debt": ["debt"],
+          "forced-labour": ["indicators"]}
+
 _COMPUTE = {
     "fees": lambda graph, p: fee_breaches(graph),
     "brokerage": lambda graph, p: brokerage(graph, p["k"]),
@@ -49,21 +54,27 @@ def analysis_params(name: str, **given) -> dict:
     return params
 
 
-def analyze(graph, name: str, index: bool | None = None, **given) -> Analysis:
+def analyze(graph, name: str, index: bool | None = None, tables: list[str] | None = None,
+            **given) -> Analysis:
     """Run analysis ``name`` (fees, brokerage, debt, forced-labour) on a TitpGraph.
 
     When the graph's store has a fresh chain index (written by ``titp-graph build --store``,
     see :mod:`.index`) that holds this analysis with these parameters, its result is
     returned as the build computed it; ``index=False`` recomputes from the store.
+    ``tables`` keeps only the tables named (reading only those from the index: the
+    per-chain fee tables are large at national scale, the by-nationality one is small).
     """
     params = analysis_params(name, **given)
     if index is not False:
         from .index import ChainIndex
         found = ChainIndex.for_graph(graph, required=bool(index))
-        cached = found.analysis(name, params) if found is not None else None
+        cached = found.analysis(name, params, tables) if found is not None else None
         if cached is not None:
             return cached
-    return _COMPUTE[name](graph, params)
+    result = _COMPUTE[name](graph, params)
+    if tables is not None:
+        result.tables = [t for t in result.tables if t.name in tables]
+    return result
 
 
 ANALYSES = {name: (lambda graph, _name=name, **kw: analyze(graph, _name, **kw)) for name in DEFAULTS}

@@ -33,7 +33,7 @@ from ..namespaces import GRAPH
 from .table import Analysis, Table
 
 INDEX_NAME = "titp-index.sqlite"
-VERSION = "1"
+VERSION = "2"
 _CHAIN = ("s", "b", "sup", "e", "nat")
 
 _SCHEMA = """
@@ -44,8 +44,11 @@ CREATE TABLE chain_fees (chain INTEGER NOT NULL, payee_role TEXT NOT NULL, fees 
                          payments INTEGER NOT NULL, unconverted INTEGER NOT NULL);
 CREATE TABLE chain_org (org TEXT NOT NULL, chain INTEGER NOT NULL);
 CREATE TABLE labels (org TEXT PRIMARY KEY, label TEXT NOT NULL);
-CREATE TABLE analyses (name TEXT NOT NULL, params TEXT NOT NULL, body TEXT NOT NULL,
+CREATE TABLE analyses (name TEXT NOT NULL, params TEXT NOT NULL, notes TEXT NOT NULL,
                        PRIMARY KEY (name, params));
+CREATE TABLE analysis_tables (name TEXT NOT NULL, params TEXT NOT NULL, position INTEGER NOT NULL,
+                              table_name TEXT NOT NULL, title TEXT NOT NULL, columns TEXT NOT NULL,
+                              rows TEXT NOT NULL, PRIMARY KEY (name, params, position));
 """
 
 
@@ -96,8 +99,14 @@ def write_index(graph, chains: list[dict], fee_records: list[dict], labels: dict
                                  int(rec.get("payments", 0)), int(rec.get("unconvertedPayments", 0))))
         db.executemany("INSERT INTO chain_fees VALUES (?, ?, ?, ?, ?)", fee_rows)
         db.executemany("INSERT INTO labels VALUES (?, ?)", sorted(labels.items()))
-        db.executemany("INSERT INTO analyses VALUES (?, ?, ?)",
-                       [(name, params_key(params), _dump(result)) for name, params, result in analyses])
+        for name, params, result in analyses:
+            key = params_key(params)
+            db.execute("INSERT INTO analyses VALUES (?, ?, ?)", (name, key, json.dumps(result.notes)))
+            # one row per table, so that a caller wanting one small table (e.g. fees
+            # by nationality) does not decode the per-chain ones (~1 GB of JSON nationally)
+            db.executemany("INSERT INTO analysis_tables VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(name, key, i, table.name, table.title, json.dumps(table.columns), _dump_rows(table.rows))
+                            for i, table in enumerate(result.tables)])
         db.execute("CREATE INDEX chain_org_by_org ON chain_org (org)")
         db.execute("CREATE INDEX chain_fees_by_chain ON chain_fees (chain)")
         db.commit()
@@ -110,17 +119,9 @@ def write_index(graph, chains: list[dict], fee_records: list[dict], labels: dict
     return path
 
 
-def _dump(result: Analysis) -> str:
+def _dump_rows(rows: list[list]) -> str:
     """Full precision (json keeps floats exact), unlike the rounded CSV/JSON exports."""
-    return json.dumps({"name": result.name, "notes": result.notes,
-                       "tables": [[t.name, t.title, t.columns, t.rows] for t in result.tables]},
-                      ensure_ascii=False)
-
-
-def _load(body: str) -> Analysis:
-    data = json.loads(body)
-    return Analysis(data["name"], [Table(n, title, cols, rows) for n, title, cols, rows in data["tables"]],
-                    data["notes"])
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 class ChainIndex:
@@ -188,7 +189,18 @@ class ChainIndex:
                 f"SELECT org, label FROM labels WHERE org IN ({','.join('?' * len(part))})", part).fetchall())
         return chains, fees, labels
 
-    def analysis(self, name: str, params: dict) -> Analysis | None:
-        row = self.db.execute("SELECT body FROM analyses WHERE name = ? AND params = ?",
-                              (name, params_key(params))).fetchone()
-        return _load(row[0]) if row else None
+    def analysis(self, name: str, params: dict, tables: list[str] | None = None) -> Analysis | None:
+        """The analysis as the build computed it with ``params`` (None if it did not);
+        ``tables`` names the tables to read (default: all, in their order)."""
+        key = params_key(params)
+        row = self.db.execute("SELECT notes FROM analyses WHERE name = ? AND params = ?", (name, key)).fetchone()
+        if row is None:
+            return None
+        sql = "SELECT table_name, title, columns, rows FROM analysis_tables WHERE name = ? AND params = ?"
+        args: list = [name, key]
+        if tables is not None:
+            sql += f" AND table_name IN ({','.join('?' * len(tables))})"
+            args += list(tables)
+        out = [Table(table_name, title, json.loads(columns), json.loads(rows))
+               for table_name, title, columns, rows in self.db.execute(sql + " ORDER BY position", args)]
+        return Analysis(name, out, json.loads(row[0]))
