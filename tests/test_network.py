@@ -214,3 +214,28 @@ def test_cli_trace_and_analyze(cli_cmd, cli_env):
     assert len(json.loads(ok.stdout)["tables"]["country-rules"]["rows"]) == 3
     csv_out = run("trace", "syn:employer/e3", "--from", str(FIXTURE), "--format", "csv")
     assert csv_out.returncode == 0 and csv_out.stdout.splitlines()[0].startswith("chain,hop,from")
+
+
+def test_a_narrower_category_counts_as_its_broader_one(tmp_path):
+    """A contributor's own category under service-fee is employer-pays (ILO) and falls under
+    the Vietnamese service-fee cap: P2 then pays 150,000 + 10,000 against a 150,000 cap."""
+    extra = tmp_path / "narrower.ttl"
+    extra.write_text("""@prefix titp: <https://w3id.org/titp-graph/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix feecat: <https://w3id.org/titp-graph/concept/fee-category/> .
+feecat:visa-handling a skos:Concept ; skos:broader feecat:service-fee .
+<https://w3id.org/titp-graph/id/synthetic/payment/p2-visa> a titp:Payment ;
+    titp:forPlacement <https://w3id.org/titp-graph/id/synthetic/placement/p2> ;
+    titp:payer <https://w3id.org/titp-graph/id/synthetic/worker/w2> ;
+    titp:payee <https://w3id.org/titp-graph/id/synthetic/sending-organization/s1> ;
+    titp:amount 10000.0 ; titp:currency "JPY" ; titp:feeCategory feecat:visa-handling .
+""", encoding="utf-8")
+    g = TitpGraph()
+    g.load_path(FIXTURE)
+    g.load_path(extra)
+    result = fee_breaches(g)
+    ep = result.table("employer-pays").records()
+    assert sum(r["fees_jpy"] for r in ep if r["nationality"] == VN) == 1_590_000
+    assert any(r["fee_category"].endswith("/visa-handling") for r in ep)
+    caps = {(r["employer"], r["rule"].rsplit("/", 1)[1]): r["excess"] for r in result.table("country-rules").records()}
+    assert caps[E2, "vn-titp-service-fee"] == 10_000

@@ -31,11 +31,13 @@ BAN = ONTOLOGY + "Ban"
 CAP = ONTOLOGY + "Cap"
 CHAIN_KEYS = ("s", "b", "sup", "e")
 
-#: Fee categories the employer must pay (ILO), and whether each is also illegitimate.
+#: Fee categories the employer must pay (ILO): those marked so and their narrower ones
+#: (as the fee-flow view reads them), each with whether it or a broader one is illegitimate.
 EMPLOYER_PAYS_CATEGORIES = """
 SELECT ?cat (MAX(?illeg) AS ?illegitimate) WHERE {
-  ?cat titp:employerPays true .
-  OPTIONAL { ?cat titp:illegitimate ?il }
+  ?anc titp:employerPays true .
+  ?cat skos:broader* ?anc .
+  OPTIONAL { ?cat skos:broader* ?up . ?up titp:illegitimate ?il }
   BIND(COALESCE(?il, false) AS ?illeg)
 } GROUP BY ?cat
 """
