@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from decimal import Decimal
 
+import pyoxigraph as ox
 import pytest
 
 from titp_graph import TitpGraph
@@ -413,3 +414,204 @@ def test_remote_style_binding_gives_the_same_answers(bundled_graph):
             assert remote_like.format("csv") == local.format("csv"), example
             checked += 1
     assert checked >= 8
+
+
+# -- scope: named questions read the reference graphs, not synthetic or derived ones -------
+
+def test_scoped_answers_are_those_over_every_graph_on_the_bundled_data(bundled_graph):
+    """Every question and example: the scoped answer (``named``) is, row for row and term for
+    term, the answer over every graph; and the scope really leaves the synthetic sample out."""
+    from titp_graph.queries import bind
+
+    reference = {g.value for g in bundled_graph.reference_graphs() if isinstance(g, ox.NamedNode)}
+    assert GRAPHS + "synthetic/sample" not in reference
+    assert GRAPHS + "curated/claims" in reference and GRAPHS + "ontology/titp" in reference
+    assert set(bundled_graph.graphs()) - reference == {GRAPHS + "synthetic/sample"}
+    scopes = {}
+    for query in list_named():
+        scopes[query.name] = query.scope
+        for example in query.examples:
+            params = _example_params(example)
+            scoped = bundled_graph.named(query.name, **params)
+            every = bundled_graph.query(query.text, bind(query, params))
+            assert scoped.columns == every.columns, example
+            assert scoped.terms == every.terms, example
+            assert scoped.terms, f"{example}: no rows, nothing compared"
+    # sources counts the synthetic dataset node among the facts citing a source: over the
+    # reference graphs alone its counts would differ, so it reads every graph.
+    assert scopes == {name: "all" if name in ("sources", "provenance") else "reference" for name in NAMES}
+
+
+GRAPHS = "https://w3id.org/titp-graph/graph/"
+ISOLATION = """
+@prefix titp: <https://w3id.org/titp-graph/ontology#> .
+@prefix measure: <https://w3id.org/titp-graph/concept/measure/> .
+@prefix claim: <https://w3id.org/titp-graph/id/claim/> .
+@prefix obs: <https://w3id.org/titp-graph/id/observation/> .
+@prefix syn: <https://w3id.org/titp-graph/id/synthetic/dataset/> .
+@prefix g: <https://w3id.org/titp-graph/graph/> .
+
+g:curated\\/claims { claim:curated a titp:Claim ; titp:measure measure:missing-interns ;
+    titp:claimText "curated"@en ; titp:value 100000 .
+  obs:curated a titp:Observation ; titp:measure measure:missing-interns ; titp:value 9753 . }
+g:import\\/ngo { claim:imported a titp:Claim ; titp:claimText "imported"@en . }
+g:synthetic\\/fake { syn:fake a titp:SyntheticDataset ; titp:synthetic true .
+  claim:synthetic a titp:Claim ; titp:measure measure:missing-interns ; titp:claimText "synthetic"@en .
+  obs:synthetic a titp:Observation ; titp:measure measure:missing-interns ; titp:value 1 . }
+g:derived\\/summaries { claim:derived a titp:Claim ; titp:claimText "derived"@en .
+  obs:derived a titp:Observation ; titp:measure measure:missing-interns ; titp:value 2 . }
+"""
+
+
+def _with_scope(text: str, scope: str) -> str:
+    """A named question's text with a '# scope:' line under its title line."""
+    title, rest = text.split("\n", 1)
+    assert title.startswith("# title:")
+    return f"{title}\n# scope: {scope}\n{rest}"
+
+
+@pytest.fixture()
+def isolation_file(tmp_path):
+    path = tmp_path / "isolation.trig"
+    path.write_text(ISOLATION, encoding="utf-8")
+    return path
+
+
+def _items(result, column_name):
+    return {value.rsplit("/", 1)[-1] for value in column(result, column_name)}
+
+
+def test_named_questions_do_not_see_synthetic_or_derived_graphs(isolation_file):
+    from titp_graph.queries import bind, get_named
+
+    g = TitpGraph.open(isolation_file)
+    assert {x.value for x in g.reference_graphs()} == {GRAPHS + "curated/claims", GRAPHS + "import/ngo"}
+    assert _items(g.named("claims-vs-evidence"), "claim") == {"curated", "imported"}
+    assert _items(g.named("missing-interns"), "item") == {"curated"}
+    assert _items(g.named("statistics-over-time"), "obs") == {"curated"}
+    # The same text over every graph sees the planted facts (so the checks above can fail),
+    # and so does a question whose header says "# scope: all".
+    every = g.query(get_named("claims-vs-evidence").text)
+    assert _items(every, "claim") == {"curated", "imported", "synthetic", "derived"}
+    missing = get_named("missing-interns")
+    assert _items(g.query(missing.text, bind(missing, {})), "item") == \
+        {"curated", "synthetic", "derived"}
+    assert _items(g.query(missing.text, graphs=g.scope_graphs("all")), "item") == \
+        {"curated", "synthetic", "derived"}
+
+
+def test_scope_header_is_read_and_checked(tmp_path):
+    from titp_graph.errors import InputError
+    from titp_graph.queries import parse_named_query, text_scope
+
+    text = "# title: T\n# scope: all\nSELECT * WHERE { ?s ?p ?o }\n"
+    (tmp_path / "a.rq").write_text(text, encoding="utf-8")
+    (tmp_path / "b.rq").write_text(text.replace("# scope: all\n", ""), encoding="utf-8")
+    (tmp_path / "c.rq").write_text(text.replace("all", "curated"), encoding="utf-8")
+    assert parse_named_query(tmp_path / "a.rq").scope == "all"
+    assert parse_named_query(tmp_path / "b.rq").scope == "reference"
+    with pytest.raises(InputError, match="scope"):
+        parse_named_query(tmp_path / "c.rq")
+    assert text_scope(text) == "all"
+    assert text_scope("SELECT * WHERE { ?s ?p ?o }") is None   # ad hoc: every graph
+    assert text_scope("# just a comment\nSELECT * WHERE { ?s ?p ?o }") is None
+
+
+def test_a_store_without_named_graphs_is_read_whole(tmp_path):
+    g = TitpGraph()
+    g.store.load(ISOLATION.split("g:curated")[0]
+                 + "claim:plain a titp:Claim ; titp:claimText \"plain\"@en .",
+                 format=ox.RdfFormat.TURTLE)
+    assert g.reference_graphs() is None
+    assert _items(g.named("claims-vs-evidence"), "claim") == {"plain"}
+    # Named graphs plus data in the unnamed default graph: the unnamed graph stays in.
+    g.store.add(ox.Quad(ox.NamedNode(ID + "claim/named"), ox.NamedNode(RDF_TYPE), ox.NamedNode(T + "Claim"),
+                        ox.NamedNode(GRAPHS + "curated/x")))
+    assert ox.DefaultGraph() in g.reference_graphs()
+    assert _items(g.named("claims-vs-evidence"), "claim") == {"plain", "named"}
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def test_the_server_worker_runs_a_named_question_text_in_its_scope(isolation_file):
+    """What `titp-graph serve` does with a query pasted from its query page."""
+    import json
+
+    from titp_graph.queries import get_named
+    from titp_graph.serve import jobs
+
+    g = TitpGraph.open(isolation_file)
+
+    def claims(query, **extra):
+        fmt, body = jobs.run(g, {"kind": "sparql", "query": query, "format": "json", **extra}, 1000)
+        return {b["claim"]["value"].rsplit("/", 1)[-1] for b in json.loads(body)["results"]["bindings"]}
+
+    text = get_named("claims-vs-evidence").text
+    assert claims(text) == {"curated", "imported"}
+    assert claims(_with_scope(text, "all")) == \
+        {"curated", "imported", "synthetic", "derived"}
+    ad_hoc = text[text.index("PREFIX"):]
+    assert claims(ad_hoc) == {"curated", "imported", "synthetic", "derived"}
+    # The protocol's own dataset parameters win over the header.
+    assert claims(text, default_graphs=[GRAPHS + "derived/summaries"]) == {"derived"}
+    with pytest.raises(jobs.JobError):
+        claims(_with_scope(text, "everything"))
+
+
+def test_cli_runs_named_questions_in_their_scope(cli_cmd, cli_env, isolation_file, tmp_path):
+    import csv
+    import io
+    import subprocess
+
+    from titp_graph.queries import get_named
+
+    def claims(*args):
+        run = subprocess.run(cli_cmd + ["query", *args, "--from", str(isolation_file), "--format", "csv"],
+                             capture_output=True, text=True, env=cli_env, cwd=tmp_path, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return {r["claim"].rsplit("/", 1)[-1] for r in csv.DictReader(io.StringIO(run.stdout))}
+
+    assert claims("--name", "claims-vs-evidence") == {"curated", "imported"}
+    every = tmp_path / "every.rq"
+    every.write_text(_with_scope(get_named("claims-vs-evidence").text, "all"),
+                     encoding="utf-8")
+    assert claims("-f", str(every)) == {"curated", "imported", "synthetic", "derived"}
+
+
+def test_a_read_only_store_on_disk_answers_scoped_questions_from_a_copy(isolation_file, tmp_path):
+    """On disk, scoped questions run on an in-memory copy of the reference graphs (one index
+    seek per graph and lookup otherwise): same answers, and a writable store is never copied."""
+    folder = tmp_path / "store"
+    writable = TitpGraph(folder)
+    writable.load_dataset_file(isolation_file)
+    assert writable.store_for(writable.reference_graphs()) is writable.store
+    writable.close()
+
+    g = TitpGraph.open(folder)
+    assert g.read_only
+    reference = g.reference_graphs()
+    copy = g.store_for(reference)
+    assert copy is not g.store and g.store_for(list(reference)) is copy
+    assert {q.graph_name.value for q in copy} == {GRAPHS + "curated/claims", GRAPHS + "import/ngo"}
+    assert len(copy) == len(g.query("SELECT * WHERE { ?s ?p ?o }", graphs=reference))
+    answers = {name: g.named(name) for name in ("claims-vs-evidence", "missing-interns", "statistics-over-time")}
+    assert _items(answers["claims-vs-evidence"], "claim") == {"curated", "imported"}
+    direct = TitpGraph.open(folder)
+    direct.COPY_LIMIT = 0
+    assert direct.store_for(reference) is direct.store
+    for name, answer in answers.items():
+        assert direct.named(name).terms == answer.terms, name
+    small = TitpGraph.open(folder)
+    small.COPY_LIMIT = 3   # the reference graphs hold more: read from disk
+    assert small.store_for(reference) is small.store
+    assert small.named("claims-vs-evidence").terms == answers["claims-vs-evidence"].terms
+    # The server's worker takes the same road.
+    import json
+
+    from titp_graph.queries import get_named
+    from titp_graph.serve import jobs
+
+    _, body = jobs.run(g, {"kind": "sparql", "query": get_named("claims-vs-evidence").text, "format": "json"}, 100)
+    assert {b["claim"]["value"].rsplit("/", 1)[-1] for b in json.loads(body)["results"]["bindings"]} == \
+        {"curated", "imported"}

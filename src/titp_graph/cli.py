@@ -112,7 +112,7 @@ def _read_query(sparql, file, name, params):
             text = Path(file).read_text(encoding="utf-8")
         except OSError as exc:
             raise TitpError(f"{file}: cannot read: {exc.strerror}") from None
-        named = queries.parse_named_query(Path(file)) if text.lstrip().startswith("# title:") else None
+        named = queries.parse_named_query(Path(file)) if queries.is_named_text(text) else None
         return text, queries.bind(named, values), named
     return sparql, queries.bind(None, values), None
 
@@ -132,13 +132,19 @@ def _read_query(sparql, file, name, params):
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write to a file, not stdout.")
 def query(sparql, file, name, params, fmt, source, endpoint, output):
     """Run SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE) or a named question."""
-    text, bindings, _ = _read_query(sparql, file, name, params)
+    text, bindings, named = _read_query(sparql, file, name, params)
     if endpoint:
+        # Left unscoped on purpose: the endpoint's default graph (the union of its graphs)
+        # gives the same answers as a named question's "# scope: reference" graphs, only
+        # more slowly on a store that also holds synthetic or derived graphs.
         from .remote import remote_query
         result = remote_query(endpoint, text, bindings)
     else:
         from .graph import TitpGraph
-        result = TitpGraph.open(source).query(text, bindings)
+        graph = TitpGraph.open(source)
+        # A named question (--name, or -f FILE.rq with a header) reads the graphs of its
+        # "# scope:" header, exactly as TitpGraph.named() does; ad hoc SPARQL reads them all.
+        result = graph.query(text, bindings, graphs=graph.scope_graphs(named.scope if named else None))
     rendered = result.format(fmt)
     if output:
         from .atomic import write_text

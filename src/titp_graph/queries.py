@@ -8,9 +8,32 @@ form a header::
     # param: country country optional -- nationality (ISO code like VN, or a country IRI)
     # param: date date required -- the day to check
     # example: titp-graph query --name fees-by-tier --param country=VN
+    # scope: reference
 
 Parameters are bound as typed RDF terms through the store's variable substitution (never
 pasted into the query text), so a value such as ``x" } DROP ALL #`` stays a value.
+
+``# scope:`` says which graphs the question reads when it runs on a local store
+(:meth:`titp_graph.graph.TitpGraph.named`, ``titp-graph query --name`` or ``-f FILE.rq``,
+and a named question's text sent to ``titp-graph serve``):
+
+``reference`` (the default, also when the line is left out)
+    the default graph is the union of the *reference graphs* only: every named graph
+    except the build's derived graphs (IRI under ``https://w3id.org/titp-graph/graph/derived/``)
+    and synthetic data (a graph holding a node typed ``titp:SyntheticDataset``). Curated,
+    ontology and imported graphs stay in. ``GRAPH ?g`` ranges over the same graphs. At scale
+    this keeps millions of synthetic and derived triples out of the questions' scans; the
+    answers are those over every graph as long as the curated facts are not restated in
+    synthetic or derived graphs (tests/test_named_queries.py checks this on the bundled data).
+``all``
+    every graph, as for ad hoc queries: for questions whose answer may involve synthetic or
+    derived nodes (``provenance`` of any subject; ``sources`` counts the synthetic dataset
+    nodes that cite a source).
+
+A store without named graphs (everything in the default graph) is read whole either way;
+a remote endpoint (``--endpoint``) is always asked over its whole default graph. On an
+on-disk store opened read-only, scoped questions run on an in-memory copy of the reference
+graphs (:meth:`titp_graph.graph.TitpGraph.store_for`).
 """
 from __future__ import annotations
 
@@ -27,6 +50,8 @@ from .namespaces import PREFIXES, XSD, instance_iri
 from .paths import queries_dir
 
 PARAM_TYPES = ("iri", "country", "date", "string", "integer", "decimal", "boolean")
+#: Values of the ``# scope:`` header; the first is the default.
+SCOPES = ("reference", "all")
 
 
 @dataclass(frozen=True)
@@ -47,6 +72,7 @@ class NamedQuery:
     params: tuple[Param, ...] = ()
     examples: tuple[str, ...] = ()
     path: Path | None = None
+    scope: str = SCOPES[0]
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -56,10 +82,11 @@ _HEADER = re.compile(r"^#\s*(\w+)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s+(\w+)(?:\s+(required|optional))?(?:\s+default=(\S+))?\s*(?:--\s*(.*))?$")
 
 
-def parse_named_query(path: Path) -> NamedQuery:
-    text = path.read_text(encoding="utf-8")
+def _header_fields(text: str) -> dict[str, list[str]]:
+    """The ``# key: value`` lines that open ``text`` (continuation lines join a description)."""
     fields: dict[str, list[str]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for line in text.splitlines():
+        line = line.lstrip()
         if not line.startswith("#"):
             if line.strip():
                 break
@@ -69,8 +96,36 @@ def parse_named_query(path: Path) -> NamedQuery:
             fields.setdefault(match.group(1).lower(), []).append(match.group(2).strip())
         elif fields.get("description") and line.startswith("#   "):
             fields["description"][-1] += " " + line[1:].strip()
+    return fields
+
+
+def _scope(values: list[str], where) -> str:
+    scope = (values[-1] if values else SCOPES[0]).strip().lower()
+    if scope not in SCOPES:
+        raise InputError(where, f"bad '# scope:' line {values[-1]!r}: expected one of "
+                                f"{', '.join(SCOPES)}", field="scope")
+    return scope
+
+
+def is_named_text(text: str) -> bool:
+    """True if ``text`` is a named question's text: it opens with a ``# title:`` line."""
+    return text.lstrip().startswith("# title:")
+
+
+def text_scope(text: str) -> str | None:
+    """The scope of a named question's text (:func:`is_named_text`), else None: an ad hoc
+    query, which reads every graph. An unknown scope raises InputError."""
+    if not is_named_text(text):
+        return None
+    return _scope(_header_fields(text).get("scope", []), "query")
+
+
+def parse_named_query(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    fields = _header_fields(text)
     if "title" not in fields:
         raise InputError(path, "named query has no '# title:' header line", line=1)
+    scope = _scope(fields.get("scope", []), path)
     params = []
     for spec in fields.get("param", []):
         m = _PARAM.match(spec)
@@ -81,7 +136,7 @@ def parse_named_query(path: Path) -> NamedQuery:
         params.append(Param(m.group(1), m.group(2), m.group(3) != "optional" if m.group(3) else False,
                             m.group(5) or "", m.group(4)))
     return NamedQuery(path.stem, fields["title"][0], " ".join(fields.get("description", [""])),
-                      text, tuple(params), tuple(fields.get("example", [])), path)
+                      text, tuple(params), tuple(fields.get("example", [])), path, scope)
 
 
 def list_named(folder: Path | None = None) -> list[NamedQuery]:

@@ -3,6 +3,12 @@
 Bindings become a ``VALUES`` block opening the query's WHERE group, exactly as for local
 queries (see :mod:`titp_graph.sparql_text`).
 The project prefixes are prepended, as they are pre-declared locally.
+
+Named questions are sent unscoped: a local store runs them over their ``# scope:`` graphs
+(:meth:`titp_graph.graph.TitpGraph.reference_graphs`), a remote endpoint over its whole
+default graph (the union of its graphs, see docs/publishing.md). The answers are the same,
+only slower on a store that also holds synthetic or derived graphs; scoping them here would
+need the endpoint's graph list and a ``FROM`` line per graph.
 """
 from __future__ import annotations
 

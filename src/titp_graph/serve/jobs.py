@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from ..errors import InputError
 from ..namespaces import PREFIXES
+from ..queries import text_scope
 from ..results import QueryResult
 from .sparql import GRAPH_FORMATS, RESULT_FORMATS
 
@@ -28,7 +30,9 @@ class JobError(Exception):
 def run(graph, job: dict, max_results: int):
     kind = job.get("kind")
     if kind == "sparql":
-        return sparql(graph.store, job, max_results)
+        graphs = scoped_graphs(graph, job)
+        store = graph.store if graphs is None else graph.store_for(graphs)
+        return sparql(store, job, max_results, graphs=graphs)
     if kind == "entity":
         return entity(graph.store, job["iri"], job.get("format", "html"), max_results)
     if kind == "graphs":
@@ -42,10 +46,31 @@ def graph_sizes(store: ox.Store) -> list[tuple[str, int]]:
     return [(s["g"].value, int(s["n"].value)) for s in result if isinstance(s["g"], ox.NamedNode)]
 
 
-def sparql(store: ox.Store, job: dict, max_results: int) -> tuple[str, bytes]:
-    """Evaluate one protocol request; return (short format name, body)."""
+def scoped_graphs(graph, job: dict) -> list | None:
+    """The graphs a protocol request reads when the request names none: for a named
+    question's text (it opens with ``# title:``, as the query page shows it) those of its
+    ``# scope:`` header, through the same :meth:`TitpGraph.scope_graphs` as
+    ``TitpGraph.named`` and ``titp-graph query --name``; None (every graph) for other queries.
+    ``default-graph-uri``/``named-graph-uri`` in the request always win."""
+    if job.get("default_graphs") or job.get("named_graphs"):
+        return None
+    try:
+        scope = text_scope(job["query"])
+    except InputError as exc:
+        raise JobError(400, exc.message) from None
+    return graph.scope_graphs(scope)
+
+
+def sparql(store: ox.Store, job: dict, max_results: int, graphs: list | None = None) -> tuple[str, bytes]:
+    """Evaluate one protocol request; return (short format name, body).
+
+    ``graphs`` (from :func:`scoped_graphs`), if given, are the default graph and the named
+    graphs of a request that names none."""
     options: dict = {"prefixes": PREFIXES}
-    if job.get("default_graphs"):
+    if graphs is not None:
+        options["default_graph"] = list(graphs)
+        options["named_graphs"] = [g for g in graphs if isinstance(g, ox.NamedNode)]
+    elif job.get("default_graphs"):
         options["default_graph"] = [ox.NamedNode(g) for g in job["default_graphs"]]
     else:
         options["use_default_graph_as_union"] = True

@@ -85,7 +85,9 @@ def query_page(named: list, triples: int, timeout: float, max_results: int) -> s
     body = (
         "<h1>titp-graph SPARQL endpoint</h1>"
         f"<p class=\"muted\">{triples:,} triples, read-only. Project prefixes (titp:, country:, src:, ...) "
-        f"are pre-declared; the default graph is the union of all named graphs. Each query may run "
+        f"are pre-declared; the default graph is the union of all named graphs (a named question's "
+        f"text, which opens with <code># title:</code>, reads only the graphs of its "
+        f"<code># scope:</code> line: by default all but the synthetic and derived ones). Each query may run "
         f"{timeout:g} s and return {max_results:,} rows. SPARQL Update and SERVICE are refused.</p>"
         "<form method=\"get\" action=\"/sparql\">"
         f"<textarea name=\"query\" rows=\"14\" aria-label=\"SPARQL query\">{esc(EXAMPLE)}</textarea>"
