@@ -252,7 +252,7 @@ class TitpGraph:
         if self.store_dir is not None:
             try:
                 self.store.flush()
-            except OSError:
+            except (OSError, RuntimeError):  # RuntimeError: a read-only store has nothing to flush
                 pass
         del self.store
 
