@@ -45,6 +45,8 @@ SELECT ?x (MIN(STR(?l)) AS ?label) WHERE {{ORG}
 """
 
 CHAIN = ("s", "b", "sup", "e", "nat")
+TRACE_COLUMNS = ("chain", "hop", "from", "from_label", "to", "to_label", "relation", "nationality",
+                 "workers", "placements", "fees_worker_jpy", "fee_payments", "norms", "sources")
 
 
 def _key(rec: dict) -> tuple:
@@ -115,9 +117,7 @@ def trace_table(org: str, chains: list[dict], fee_records: list[dict], norms: li
             item = fees[_key(rec)][hop]
             item[0] += number(rec.get("fees"))
             item[1] += int(rec.get("payments", 0))
-    table = Table("hops", f"Chains through {org}",
-                  ["chain", "hop", "from", "from_label", "to", "to_label", "relation", "nationality",
-                   "workers", "placements", "fees_worker_jpy", "fee_payments", "norms", "sources"])
+    table = Table("hops", f"Chains through {org}", list(TRACE_COLUMNS))
     memo: dict = {}
     per_hop: dict[tuple, tuple[str, str]] = {}  # (relation, norms in force) -> (norms, sources)
     for number_, rec in enumerate(sorted(chains, key=_key), start=1):
@@ -148,10 +148,10 @@ def trace(graph, org: str, index: bool | None = None) -> Analysis:
         from .index import ChainIndex
         found = ChainIndex.for_graph(graph, required=bool(index))
         if found is not None:
-            chains, fee_records, labels = found.chains_through(term.value)
-            if chains:
-                return trace_table(term.value, chains, fee_records, norm_table(run(graph, NORMS)), labels,
-                                   rule_sources(graph))
+            rows, count = found.trace_rows(term.value)
+            if count:
+                return Analysis("trace", [Table("hops", f"Chains through {term.value}", list(TRACE_COLUMNS), rows)],
+                                {"organization": term.value, "chains": count})
     from . import detail
 
     found = detail.read(graph, term)
