@@ -76,7 +76,7 @@ def test_fee_breaches_match_hand_computation(graph):
         (S1, RULE + "vn-titp-service-fee"): (600_000, 480_000, 120_000),
         # P1: brokerage commission banned in VN since 2022: any amount breaks it
         (S1, RULE + "vn-brokerage-commission-ban"): (100_000, 0, 100_000),
-        # P3: the Philippine ban covers every category; only the worker-borne 50,000 counts
+        # P3: the Philippine ban covers recruitment fees; only the worker-borne 50,000 counts
         (S2, RULE + "ph-intern-fee-ban"): (50_000, 0, 50_000),
     }  # P2 pays exactly its cap (150,000 = 1 wage for 12 months); P5 started before the rules
     assert all(r["sources"] for r in caps)
@@ -239,3 +239,11 @@ feecat:visa-handling a skos:Concept ; skos:broader feecat:service-fee .
     assert any(r["fee_category"].endswith("/visa-handling") for r in ep)
     caps = {(r["employer"], r["rule"].rsplit("/", 1)[1]): r["excess"] for r in result.table("country-rules").records()}
     assert caps[E2, "vn-titp-service-fee"] == 10_000
+
+
+def test_a_rule_naming_no_fee_category_is_not_judged(graph):
+    """Vietnam's housing cap names no fee category: no payment says what it covers, so it
+    flags nothing (it would otherwise flag every Vietnamese fee) and the notes list it."""
+    result = fee_breaches(graph)
+    assert not [r for r in result.table("country-rules").records() if r["rule"].endswith("/vn-housing-cap")]
+    assert RULE + "vn-housing-cap" in result.notes["not_judged"]

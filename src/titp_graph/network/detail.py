@@ -250,8 +250,10 @@ def cap_candidates(detail: Detail, rules: list[dict], broader: dict[str, set[str
     maxMonths, capAmount, capCurrency. ``broader``: each category's broader categories,
     itself included (the skos:broader* closure). A placement counts for a rule of its
     nationality in force at its start, for its program (if the rule names programs), with
-    at least one worker-borne payment in a covered category (a rule naming no category
-    covers all).
+    at least one worker-borne payment in a category the rule covers. A rule naming no fee
+    category is not judged: it is about charges no fee category records (housing, commuting,
+    a fee at a stage the data does not carry), and counting every payment against it would
+    report breaches that are not there.
     """
     by_p = detail.payments_by_placement()
     by_country: dict[str, list[dict]] = defaultdict(list)
@@ -266,7 +268,7 @@ def cap_candidates(detail: Detail, rules: list[dict], broader: dict[str, set[str
         if not payments:
             continue
         for rule in by_country.get(nat, ()):
-            if not in_force(rule, start):
+            if not rule["covers"] or not in_force(rule, start):
                 continue
             if rule["programs"] and row.get("prog") and row["prog"] not in rule["programs"]:
                 continue
@@ -277,7 +279,7 @@ def cap_candidates(detail: Detail, rules: list[dict], broader: dict[str, set[str
             paid, count, not_comparable = Decimal(0), 0, 0
             for pay in payments:
                 cat = pay.get("cat")
-                if rule["covers"] and cat is not None and not (broader.get(cat, {cat}) & rule["covers"]):
+                if cat is not None and not (broader.get(cat, {cat}) & rule["covers"]):
                     continue
                 n = int(pay["payments"])
                 count += n

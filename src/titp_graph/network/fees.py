@@ -7,8 +7,9 @@ Two tests, each breach with the rule it breaks and that rule's sources:
   true`` (rule :data:`EMPLOYER_PAYS_RULE`, from the ILO definition of recruitment fees);
 * country rules: the ``titp:FeeRule`` s of the worker's nationality in force at placement
   start (string comparison of dates, so ``"2017"`` covers 2017-06-01), for the placement's
-  program, covering the payment's fee category (or its broader ones; a rule with no
-  category covers all). A ban is broken by any amount above 0; a wage cap by more than
+  program, covering the payment's fee category (or its broader ones). A rule that names
+  no fee category (e.g. Vietnam's housing-charge cap, or no extra fee at TITP stage 3) is
+  not judged, since no payment category says what it covers; the notes list them. A ban is broken by any amount above 0; a wage cap by more than
   ``wage x min(capWageMonthsPer12Months x months / 12, capMaxWageMonths)``; an amount cap by
   more than ``capAmount`` (in ``capCurrency``).
 
@@ -230,7 +231,9 @@ def fee_breaches(graph, org=None, found=None) -> Analysis:
                       ["nationality", "rule", "test", "breaches", "workers", "amount_jpy", "sources"])
     for row in by_nationality(ep, caps):
         nat_table.rows.append(row + [sources.get(row[1], "")])
+    unjudged = sorted(r["rule"] for r in country_rules(graph) if not r["covers"])
     notes = {"employer_pays_rule": EMPLOYER_PAYS_RULE,
+             "not_judged": " ".join(unjudged) + (" (no fee category named)" if unjudged else ""),
              "contract_months": "days/30.4375 rounded; no end date -> the cap's maximum",
              "amounts": "employer-pays in JPY; country rules in the wage (or cap) currency"}
     return Analysis("fees", [ep_table, cap_table, nat_table], notes)

@@ -34,7 +34,7 @@ from ..namespaces import GRAPH
 from .table import Analysis, Table
 
 INDEX_NAME = "titp-index.sqlite"
-VERSION = "4"
+VERSION = "5"
 _CHAIN = ("s", "b", "sup", "e", "nat")
 
 _SCHEMA = """
