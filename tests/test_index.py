@@ -75,24 +75,26 @@ def test_other_parameters_are_computed_not_read(built):
     assert low.tables[0].rows != analyze(graph, "debt").tables[0].rows  # shares over 2 vs 6 months
 
 
-def test_index_on_the_hand_checked_fixture(tmp_path):
-    """The hand-made network (numbers checked by hand in test_network.py) through the index."""
-    graph = TitpGraph(tmp_path / "store")
+def _fixture_store(folder: Path):
+    """The hand-checked fixture in an on-disk store with its summaries and index written."""
+    graph = TitpGraph(folder / "store")
     graph.load_bundled([FIXTURE])
     records = chain_records(graph)
     write_summaries(graph, records)
     write_index(graph, records[0], records[1], organization_labels(graph), [])
+    return graph, records
+
+
+def test_index_on_the_hand_checked_fixture(tmp_path):
+    """The hand-made network (numbers checked by hand in test_network.py) through the index."""
+    graph, records = _fixture_store(tmp_path)
     for org in sorted({c[k] for c in records[0] for k in ("s", "sup", "e") if c.get(k)}):
         assert trace(graph, org, index=True).tables[0].rows == trace(graph, org, index=False).tables[0].rows
     graph.close()
 
 
 def test_index_is_ignored_when_the_graphs_change(tmp_path):
-    graph = TitpGraph(tmp_path / "store")
-    graph.load_bundled([FIXTURE])
-    records = chain_records(graph)
-    write_summaries(graph, records)
-    write_index(graph, records[0], records[1], organization_labels(graph), [])
+    graph, _ = _fixture_store(tmp_path)
     assert ChainIndex.for_graph(graph) is not None
     extra = tmp_path / "more.ttl"
     extra.write_text("@prefix titp: <https://w3id.org/titp-graph/ontology#> .\n"
