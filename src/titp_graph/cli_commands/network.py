@@ -66,11 +66,8 @@ def trace(org, source, fmt, table_name, output):
 def analyze(analysis, source, fmt, table_name, output, threshold, k):
     """Run a chain analysis: fees (CQ2), brokerage (CQ4), debt (CQ6), forced-labour (CQ11)."""
     from ..graph import TitpGraph
-    from ..network import ANALYSES
-
-    from ..network import analyze as run_analysis
-
     from ..network import TABLES
+    from ..network import analyze as run_analysis
 
     if table_name is not None and table_name not in TABLES[analysis]:
         raise TitpError(f"--table {table_name!r}: {analysis} has tables {', '.join(TABLES[analysis])}")

@@ -35,11 +35,15 @@ TABLES = {"fees": ["employer-pays", "country-rules", "by-nationality"],
           "brokerage": ["intermediaries", "concentration"], "debt": ["debt"],
           "forced-labour": ["indicators"]}
 
+#: How to compute each analysis: ``found`` is the :class:`.detail.Detail` and ``network``
+#: the projection when the caller (the build) already has them.
 _COMPUTE = {
-    "fees": lambda graph, p: fee_breaches(graph),
-    "brokerage": lambda graph, p: brokerage(graph, p["k"]),
-    "debt": lambda graph, p: debt_burden(graph, p["threshold"]),
-    "forced-labour": lambda graph, p: forced_labour_risk(graph, p["threshold"]),
+    "fees": lambda graph, p, found=None, network=None: fee_breaches(graph, found=found),
+    "brokerage": lambda graph, p, found=None, network=None: brokerage(network if network is not None else graph,
+                                                                      p["k"]),
+    "debt": lambda graph, p, found=None, network=None: debt_burden(graph, p["threshold"]),
+    "forced-labour": lambda graph, p, found=None, network=None: forced_labour_risk(graph, p["threshold"],
+                                                                                   found=found),
 }
 
 
@@ -100,15 +104,7 @@ def network_step(ctx) -> None:
     for name in sorted(DEFAULTS):
         started = time.perf_counter()
         params = analysis_params(name)
-        found = getattr(ctx, "detail", None)
-        if name == "brokerage":
-            result = brokerage(network, params["k"])
-        elif name == "fees":
-            result = fee_breaches(ctx.graph, found=found)
-        elif name == "forced-labour":
-            result = forced_labour_risk(ctx.graph, params["threshold"], found=found)
-        else:
-            result = _COMPUTE[name](ctx.graph, params)
+        result = _COMPUTE[name](ctx.graph, params, found=getattr(ctx, "detail", None), network=network)
         results.append((name, params, result))
         ctx.progress(f"network: analysis {name} ({time.perf_counter() - started:.1f} s)")
         write_text(folder / f"{name}.json", to_json(result))

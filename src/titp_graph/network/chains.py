@@ -18,6 +18,7 @@ from collections import defaultdict
 from ..errors import TitpError
 from ..namespaces import ID
 from .fees import EMPLOYER_PAYS_RULE, rule_sources
+from . import detail
 from .project import chain_hops, fee_hop
 from .sparql import number, org_term, run
 from .table import Analysis, Table
@@ -44,13 +45,8 @@ SELECT ?x (MIN(STR(?l)) AS ?label) WHERE {{ORG}
 } GROUP BY ?x
 """
 
-CHAIN = ("s", "b", "sup", "e", "nat")
 TRACE_COLUMNS = ("chain", "hop", "from", "from_label", "to", "to_label", "relation", "nationality",
                  "workers", "placements", "fees_worker_jpy", "fee_payments", "norms", "sources")
-
-
-def _key(rec: dict) -> tuple:
-    return tuple(rec.get(k) or "" for k in CHAIN)
 
 
 def norm_table(records: list[dict]) -> list[dict]:
@@ -114,14 +110,14 @@ def trace_table(org: str, chains: list[dict], fee_records: list[dict], norms: li
     for rec in fee_records:
         hop = fee_hop(rec, rec.get("payeeRole", "other"))
         if hop:
-            item = fees[_key(rec)][hop]
+            item = fees[detail.chain_key(rec)][hop]
             item[0] += number(rec.get("fees"))
             item[1] += int(rec.get("payments", 0))
     table = Table("hops", f"Chains through {org}", list(TRACE_COLUMNS))
     memo: dict = {}
     per_hop: dict[tuple, tuple[str, str]] = {}  # (relation, norms in force) -> (norms, sources)
-    for number_, rec in enumerate(sorted(chains, key=_key), start=1):
-        key = _key(rec)
+    for number_, rec in enumerate(sorted(chains, key=detail.chain_key), start=1):
+        key = detail.chain_key(rec)
         in_force = chain_norms(rec, norms, memo)
         ids = tuple((n["norm"], n["normKind"], n["normCountry"]) for n in in_force)
         for hop_no, (u, v, relation) in enumerate(chain_hops(rec), start=1):
@@ -152,8 +148,6 @@ def trace(graph, org: str, index: bool | None = None) -> Analysis:
             if count:
                 return Analysis("trace", [Table("hops", f"Chains through {term.value}", list(TRACE_COLUMNS), rows)],
                                 {"organization": term.value, "chains": count})
-    from . import detail
-
     found = detail.read(graph, term)
     chains = detail.chains(found)
     if not chains:

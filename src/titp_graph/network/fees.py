@@ -9,7 +9,8 @@ Two tests, each breach with the rule it breaks and that rule's sources:
   start (string comparison of dates, so ``"2017"`` covers 2017-06-01), for the placement's
   program, covering the payment's fee category (or its broader ones). A rule that names
   no fee category (e.g. Vietnam's housing-charge cap, or no extra fee at TITP stage 3) is
-  not judged, since no payment category says what it covers; the notes list them. A ban is broken by any amount above 0; a wage cap by more than
+  not judged, since no payment category says what it covers; the notes list them. A ban
+  is broken by any amount above 0; a wage cap by more than
   ``wage x min(capWageMonthsPer12Months x months / 12, capMaxWageMonths)``; an amount cap by
   more than ``capAmount`` (in ``capCurrency``).
 
@@ -212,7 +213,8 @@ def fee_breaches(graph, org=None, found=None) -> Analysis:
     found = found if found is not None else _detail.read(graph, org)
     categories = {r["cat"]: bool(r["illegitimate"]) for r in run(graph, EMPLOYER_PAYS_CATEGORIES)}
     ep = _detail.employer_pays(found, categories)
-    caps = cap_breaches(_detail.cap_candidates(found, country_rules(graph), broader_closure(graph)))
+    rules = country_rules(graph)
+    caps = cap_breaches(_detail.cap_candidates(found, rules, broader_closure(graph)))
     ep_table = Table("employer-pays", "Worker-borne fees that break the employer-pays principle",
                      ["sending", "broker", "supervising", "employer", "nationality", "fee_category",
                       "illegitimate", "payments", "workers", "fees_jpy", "unconverted_payments", "rule", "sources"])
@@ -231,7 +233,7 @@ def fee_breaches(graph, org=None, found=None) -> Analysis:
                       ["nationality", "rule", "test", "breaches", "workers", "amount_jpy", "sources"])
     for row in by_nationality(ep, caps):
         nat_table.rows.append(row + [sources.get(row[1], "")])
-    unjudged = sorted(r["rule"] for r in country_rules(graph) if not r["covers"])
+    unjudged = sorted(r["rule"] for r in rules if not r["covers"])
     notes = {"employer_pays_rule": EMPLOYER_PAYS_RULE,
              "not_judged": " ".join(unjudged) + (" (no fee category named)" if unjudged else ""),
              "contract_months": "days/30.4375 rounded; no end date -> the cap's maximum",

@@ -6,11 +6,10 @@ placements and payments of the busiest supervisor (thousands of placements) take
 and the fee and forced-labour analyses, which judge every placement against its rules,
 take minutes. The build already computes all of this once; the index keeps it:
 
-* ``chains``/``chain_fees``/``chain_org``/``hops``: every chain (sending organization,
-  broker, supervising organization, employer, nationality) with workers, placements, the
-  (start date, program) pairs of its placements, the worker-borne fees by payee role and
-  its trace rows (hops with fees, governing norms and sources), looked up by organization:
-  :func:`titp_graph.network.trace` reads them in milliseconds;
+* ``chain_org``/``hops``/``texts``/``labels``: every chain's trace rows (its hops with
+  workers, placements, worker-borne fees, governing norms and their sources), looked up by
+  any organization of the chain: :func:`titp_graph.network.trace` reads them in
+  milliseconds;
 * ``analyses``: the result of each analysis with the parameters the build used (fees,
   brokerage, debt, forced-labour at the default threshold), returned as is when the same
   analysis is asked again with the same parameters.
@@ -31,18 +30,14 @@ from pathlib import Path
 
 from ..errors import TitpError
 from ..namespaces import GRAPH
+from .detail import chain_key as _key
 from .table import Analysis, Table
 
 INDEX_NAME = "titp-index.sqlite"
-VERSION = "5"
-_CHAIN = ("s", "b", "sup", "e", "nat")
+VERSION = "6"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE chains (id INTEGER PRIMARY KEY, s TEXT, b TEXT, sup TEXT, e TEXT, nat TEXT,
-                     workers INTEGER NOT NULL, placements INTEGER NOT NULL, starts TEXT NOT NULL);
-CREATE TABLE chain_fees (chain INTEGER NOT NULL, payee_role TEXT NOT NULL, fees REAL NOT NULL,
-                         payments INTEGER NOT NULL, unconverted INTEGER NOT NULL);
 CREATE TABLE chain_org (org TEXT NOT NULL, chain INTEGER NOT NULL);
 CREATE TABLE texts (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE hops (chain INTEGER NOT NULL, hop INTEGER NOT NULL, from_org TEXT NOT NULL, to_org TEXT NOT NULL,
@@ -68,16 +63,13 @@ def params_key(params: dict) -> str:
     return json.dumps({k: params[k] for k in sorted(params)}, sort_keys=True)
 
 
-def _key(rec: dict) -> tuple:
-    return tuple(rec.get(k) or "" for k in _CHAIN)
-
-
 def write_index(graph, chains: list[dict], fee_records: list[dict], labels: dict[str, str],
                 analyses: list[tuple[str, dict, Analysis]], path: Path | None = None) -> Path:
     """Write the index for ``graph`` (into its store folder unless ``path``); atomic.
 
-    Besides the records, every chain's trace rows (hops with fees, governing norms and
-    their sources) are worked out here once by :func:`.chains.trace_table`, so that a
+    ``chains``/``fee_records`` are :func:`.summaries.chain_records`; every chain's trace rows
+    (hops with fees, governing norms and their sources) are worked out here once by
+    :func:`.chains.trace_table`, so that a
     trace of the busiest supervisor (13,000 hops nationally) is a lookup, not a computation.
     """
     from .chains import NORMS, norm_table, trace_table
@@ -97,18 +89,10 @@ def write_index(graph, chains: list[dict], fee_records: list[dict], labels: dict
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO meta VALUES (?, ?)",
                        [("version", VERSION), ("fingerprint", fingerprint(graph))])
-        ids: dict[tuple, int] = {}
-        rows, org_rows = [], []
-        for number, rec in enumerate(sorted(chains, key=_key), start=1):
-            key = _key(rec)
-            ids[key] = number
-            rows.append((number, *[v or None for v in key], int(rec["workers"]), int(rec["placements"]),
-                         rec.get("starts") or ""))
-            for org in {v for v in key[:4] if v}:
-                org_rows.append((org, number))
-        db.executemany("INSERT INTO chains VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        # chains are numbered in key order, as trace_table numbers them in ``hop_rows``
+        org_rows = [(org, number) for number, rec in enumerate(sorted(chains, key=_key), start=1)
+                    for org in sorted({v for v in _key(rec)[:4] if v})]
         db.executemany("INSERT INTO chain_org VALUES (?, ?)", org_rows)
-        # trace_table numbers chains in the same key order as ``ids`` above
         # the norms and sources texts repeat across hops: stored once (a trace reads 2x faster)
         texts: dict[str, int] = {}
         for r in hop_rows:
@@ -118,13 +102,6 @@ def write_index(graph, chains: list[dict], fee_records: list[dict], labels: dict
         db.executemany("INSERT INTO hops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [(r[0], r[1], r[2], r[4], r[6], r[7], r[8], r[9], float(r[10]), r[11], texts[r[12]],
                          texts[r[13]]) for r in hop_rows])
-        fee_rows = []
-        for rec in fee_records:
-            chain = ids.get(_key(rec))
-            if chain is not None:
-                fee_rows.append((chain, rec.get("payeeRole", "other"), float(rec.get("fees") or 0),
-                                 int(rec.get("payments", 0)), int(rec.get("unconvertedPayments", 0))))
-        db.executemany("INSERT INTO chain_fees VALUES (?, ?, ?, ?, ?)", fee_rows)
         db.executemany("INSERT INTO labels VALUES (?, ?)", sorted(labels.items()))
         for name, params, result in analyses:
             key = params_key(params)
@@ -135,7 +112,6 @@ def write_index(graph, chains: list[dict], fee_records: list[dict], labels: dict
                            [(name, key, i, table.name, table.title, json.dumps(table.columns), _dump_rows(table.rows))
                             for i, table in enumerate(result.tables)])
         db.execute("CREATE INDEX chain_org_by_org ON chain_org (org)")
-        db.execute("CREATE INDEX chain_fees_by_chain ON chain_fees (chain)")
         db.commit()
     except BaseException:
         db.close()

@@ -24,10 +24,9 @@ ROLES = {
 
 #: A placement ?p with its chain (?s ?b ?sup ?e; ?b and ?s/?sup may be unbound), its
 #: nationality ?nat and its worker count ?n (titp:workerCount, else 1 per placement).
-PLACEMENT_REQUIRED = """
+PLACEMENT = """
   ?p a titp:Placement ; titp:employer ?e .
-"""
-PLACEMENT = PLACEMENT_REQUIRED + """  OPTIONAL { ?p titp:sendingOrganization ?s }
+  OPTIONAL { ?p titp:sendingOrganization ?s }
   OPTIONAL { ?p titp:broker ?b }
   OPTIONAL { ?p titp:supervisingOrganization ?sup }
   OPTIONAL { ?p titp:nationality ?nat }
@@ -48,6 +47,7 @@ ORG_FILTER = """
   UNION { ?p titp:employer ?org
           FILTER NOT EXISTS { ?p titp:sendingOrganization|titp:broker|titp:supervisingOrganization ?org } }
 """
+
 
 def org_term(value: str) -> ox.NamedNode:
     """An organization IRI from ``<iri>``, ``https://...`` or a prefixed name.
@@ -87,4 +87,3 @@ def number(value) -> float:
         return float(value)
     except (TypeError, ValueError):
         return 0.0
-

@@ -68,8 +68,8 @@ def _roles(chains: list[dict]) -> dict[str, str]:
 
 def chain_records(graph, found=None) -> tuple[list[dict], list[dict]]:
     """Every chain (with its placements' start dates and programs) and its worker-borne fees
-    by payee role: the two aggregate passes over the detail that the summaries, the chain
-    index and the trace share (minutes on a national-scale on-disk store, so run once)."""
+    by payee role, from one read of the detail (:func:`.detail.read`: minutes on a
+    national-scale on-disk store, so the build passes the one it already has)."""
     from . import detail
 
     found = found if found is not None else detail.read(graph)
