@@ -54,16 +54,71 @@ def _rdf_dumps(ctx: BuildContext) -> None:
         ctx.report.written.append(exporter.filename)
 
 
+def read_detail(graph: TitpGraph, files: list[dict], progress: Progress):
+    """The placements, payments and debts the analyses share, read once: by parsing the
+    inputs again where the store holds exactly a file (fast), else through SPARQL."""
+    return DetailReader(graph, files, progress).result()
+
+
+class DetailReader:
+    """:func:`read_detail` on a thread started right after loading, so that parsing the
+    inputs again (Python, one core) overlaps validation and the RDF dumps (mostly in
+    pyoxigraph, which releases the GIL). :meth:`result` waits for it; the SPARQL fallback,
+    if needed, runs then, in the caller's thread."""
+
+    def __init__(self, graph: TitpGraph, files: list[dict], progress: Progress):
+        import threading
+
+        self.graph, self.files, self.progress = graph, files, progress
+        self.stop = threading.Event()
+        self.seconds = 0.0
+        self._value = self._error = None
+        self._thread = None
+        if any(f.get("raw_ntriples") for f in files):
+            self._thread = threading.Thread(target=self._run, name="titp-detail-scan", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        from .network import scan
+        started = time.perf_counter()
+        try:
+            self._value = scan.read_inputs(self.graph.store, self.files, self.stop)
+        except BaseException as exc:  # handed to result(), in the build's thread
+            self._error = exc
+        self.seconds = time.perf_counter() - started
+
+    def result(self):
+        from .network import detail, scan
+        if self._thread is None:
+            return detail.read(self.graph)
+        self._thread.join()
+        if isinstance(self._error, scan.Unsupported):
+            self.progress(f"summaries: reading through SPARQL instead ({self._error})")
+            return detail.read(self.graph)
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> None:
+        self.stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
 def _summaries(ctx: BuildContext) -> None:
-    from .network.detail import read
+    from .network.detail import debt_histogram
     from .network.summaries import chain_records, write_summaries
-    ctx.progress("summaries: reading placements and payments")
+    ctx.progress("summaries: reading placements, payments and debts")
     started = time.perf_counter()
-    ctx.detail = read(ctx.graph)  # once: the summaries, the fee and forced-labour analyses share it
+    reader = getattr(ctx, "detail_reader", None) or DetailReader(ctx.graph, ctx.report.files, ctx.progress)
+    ctx.detail = reader.result()  # the summaries and the analyses share it
+    ctx.__dict__.pop("detail_reader", None)
+    if reader.seconds:
+        ctx.report.timings["detail_scan_background"] = reader.seconds
     ctx.chain_records = chain_records(ctx.graph, ctx.detail)
     ctx.progress(f"summaries: {len(ctx.chain_records[0]):,} chains ({time.perf_counter() - started:.1f} s); "
                  "computing the derived named graph (network hops, debt histogram)")
-    counts = write_summaries(ctx.graph, ctx.chain_records)
+    counts = write_summaries(ctx.graph, ctx.chain_records, debt_histogram(ctx.detail))
     ctx.export.__dict__.pop("large", None)  # the store grew
     ctx.progress(f"summaries: {counts['hops']:,} hops, {counts['histogram_bins']:,} debt bins, "
                  f"{counts['quads']:,} quads")
@@ -172,6 +227,7 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     except OSError as exc:
         raise TitpError(f"--out {out_dir}: cannot write there: {exc.strerror or exc}") from None
+    reader = None
     try:
         start = time.perf_counter()
         graph = TitpGraph(store_tmp)
@@ -181,6 +237,8 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         report.files, report.triples = loaded.files, len(graph)
         report.timings["load"] = time.perf_counter() - start
         say(f"load: {report.triples:,} triples in {len(loaded.files)} named graphs")
+        reader = DetailReader(graph, report.files, say) if _summaries in (steps if steps is not None else STEPS) \
+            else None
 
         start = time.perf_counter()
         say("validate: checking SHACL shapes")
@@ -193,6 +251,7 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         start = time.perf_counter()
         raw = {f["graph"]: f["path"] for f in report.files if f.get("raw_ntriples")}
         ctx = BuildContext(graph, tmp, report, ExportContext(graph.store, raw), say)
+        ctx.detail_reader = reader
         for step in steps if steps is not None else STEPS:
             step_start = time.perf_counter()
             step(ctx)
@@ -210,6 +269,8 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
     except OSError as exc:
         raise TitpError(f"writing {out_dir}: {exc.strerror or exc}") from None
     finally:
+        if reader is not None:
+            reader.cancel()  # a failed build: stop parsing before the store goes
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         if store_tmp is not None:

@@ -2,8 +2,8 @@
 
 Three kinds of evidence, each an analyst's reading stated here, not a legal finding:
 
-* ``debt``: recruitment debt above ``threshold`` months of wages (principal / monthly wage)
-  -> ``flind:debt-bondage``;
+* ``debt``: recruitment debt above ``threshold`` months of wages (principal / monthly wage,
+  :data:`.detail.DEBTS`) -> ``flind:debt-bondage``;
 * ``bond``: worker-borne payments in bond categories (:data:`BOND_CATEGORIES`, deposits and
   penalty contracts, ILO "illegitimate costs") -> ``flind:debt-bondage``, since money held
   or owed on leaving binds the worker to the job;
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..namespaces import CONCEPT
-from .sparql import PLACEMENT, number, run
+from .sparql import number, run
 from .table import Analysis, Table
 
 FLIND = CONCEPT + "forced-labour-indicator/"
@@ -23,19 +23,6 @@ DEBT_BONDAGE = FLIND + "debt-bondage"
 BOND_CATEGORIES = tuple(CONCEPT + "fee-category/" + c
                         for c in ("deposit-penalty", "bond-deposit", "deposit", "collateral"))
 CHAIN = ("s", "b", "sup", "e", "nat")
-
-HIGH_DEBTS = """
-SELECT ?s ?b ?sup ?e ?nat (COUNT(DISTINCT ?d) AS ?count) (MAX(?months) AS ?maxMonths) WHERE {
-""" + PLACEMENT + """
-  ?d a titp:Debt ; titp:principal ?principal ; titp:financesPlacement ?p .
-  ?p titp:monthlyWage ?wage . FILTER(?wage > 0)
-  OPTIONAL { ?d titp:currency ?dc }
-  OPTIONAL { ?p titp:wageCurrency ?wcur }
-  FILTER(STR(COALESCE(?dc, "JPY")) = STR(COALESCE(?wcur, "JPY")))
-  BIND(?principal / ?wage AS ?months)
-  FILTER(?months > ?threshold)
-} GROUP BY ?s ?b ?sup ?e ?nat
-"""
 
 ORG_INDICATORS = """
 SELECT ?org ?indicator ?kind (COUNT(DISTINCT ?x) AS ?count) (GROUP_CONCAT(DISTINCT STR(?x); separator=" ") AS ?evidence) WHERE {
@@ -82,10 +69,10 @@ def forced_labour_risk(graph, threshold: float = 6.0, found=None) -> Analysis:
     """ILO forced-labour indicators evidenced along each chain (``found``: the
     :class:`.detail.Detail` if already read)."""
     threshold = float(threshold)
-    debts = run(graph, HIGH_DEBTS.replace("?threshold", repr(threshold)))
     from . import detail as _detail
 
     found = found if found is not None else _detail.read(graph)
+    debts = _detail.high_debts(found, threshold)
     bonds = _detail.category_payments(found, set(BOND_CATEGORIES))
     rows = chain_evidence(_detail.chains(found), debts, bonds, run(graph, ORG_INDICATORS), threshold)
     table = Table("indicators", "ILO forced-labour indicators evidenced along chains",

@@ -76,9 +76,11 @@ def chain_records(graph, found=None) -> tuple[list[dict], list[dict]]:
     return detail.chains(found), detail.chain_fees(found)
 
 
-def compute(graph, records: tuple[list[dict], list[dict]] | None = None) -> tuple[list[ox.Quad], dict]:
+def compute(graph, records: tuple[list[dict], list[dict]] | None = None,
+            histogram: list[dict] | None = None) -> tuple[list[ox.Quad], dict]:
     """The summary quads from the detail (and counts for the progress line); ``records``
-    are :func:`chain_records` if already computed."""
+    are :func:`chain_records` and ``histogram`` :func:`.detail.debt_histogram` if already
+    computed."""
     chains, fees = records if records is not None else chain_records(graph)
     agreements = run(graph, AGREEMENTS)
     network = build_network({}, chains, fees, agreements)
@@ -115,7 +117,7 @@ def compute(graph, records: tuple[list[dict], list[dict]] | None = None) -> tupl
             ("feePaymentsCounted", _int(data["fee_payments"])),
             ("unconvertedPaymentsCounted", _int(data["unconverted_payments"])),
             ("agreementsCounted", _int(data["agreements"]))])
-    hist = run(graph, HISTOGRAM)
+    hist = histogram if histogram is not None else run(graph, HISTOGRAM)
     for r in sorted(hist, key=lambda r: (r.get("nat") or "", number(r["months"]))):
         nat = r.get("nat") or ""
         extra = [("repaymentMonths", _dec(number(r["months"]))), ("sumRepaymentMonths", _dec(number(r["sumMonths"])))]
@@ -125,11 +127,12 @@ def compute(graph, records: tuple[list[dict], list[dict]] | None = None) -> tupl
     return quads, {"hops": network.number_of_edges(), "histogram_bins": len(hist)}
 
 
-def write_summaries(graph, records: tuple[list[dict], list[dict]] | None = None) -> dict:
+def write_summaries(graph, records: tuple[list[dict], list[dict]] | None = None,
+                    histogram: list[dict] | None = None) -> dict:
     """(Re)write the summary graph of ``graph`` from its detail; returns counts."""
     store = graph.store
     store.remove_graph(_N(SUMMARY_GRAPH))
-    quads, counts = compute(graph, records)
+    quads, counts = compute(graph, records, histogram)
     if quads:
         store.bulk_extend(quads)
     counts["quads"] = len(quads)
