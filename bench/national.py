@@ -57,7 +57,7 @@ def _child_build(data: str, store: str, out: str) -> dict:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"wall_s": time.perf_counter() - start, "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_mib": usage.ru_maxrss / 1024, "triples": report.triples,
-            "phases": report.timings, "checks": report.validation.checks}
+            "phases": report.timings, "peak_by_phase_mib": report.peak_mib, "checks": report.validation.checks}
 
 
 def _child_reopen(store: str) -> dict:
@@ -282,10 +282,16 @@ def report(r: dict) -> str:
     lines = [f"machine: {r['machine']}; {r['workers']:,} workers, {b['triples']:,} triples "
              f"(+ {r['synth']['gb']:.2f} GB N-Triples generated in {r['synth']['s']:.0f} s)", "",
              "| measure | measured | target | met |", "|---|---|---|---|"]
-    phases = ", ".join(f"{k} {v:.0f} s" for k, v in b["phases"].items())
+    overlapped = {"detail_scan_background", "export"}  # on a thread during other phases / a sum of phases
+    phases = ", ".join(f"{k} {v:.0f} s" for k, v in b["phases"].items() if k not in overlapped)
+    if "detail_scan_background" in b["phases"]:
+        phases += f"; detail scan {b['phases']['detail_scan_background']:.0f} s on a thread alongside"
     lines.append(_row("build (load, validate, exports), wall", f"{b['wall_s']:.0f} s ({phases}); CPU {b['cpu_s']:.0f} s",
                       "≤ 300 s", b["wall_s"] <= TARGETS["build_s"]))
-    lines.append(_row("build peak memory (RSS)", f"{b['peak_mib'] / 1024:.2f} GiB", "≤ 4 GiB",
+    by_phase = b.get("peak_by_phase_mib") or {}
+    first = next((k for k, v in by_phase.items() if v >= max(by_phase.values()) - 1), None) if by_phase else None
+    lines.append(_row("build peak memory (RSS)", f"{b['peak_mib'] / 1024:.2f} GiB"
+                      + (f" (reached in {first})" if first else ""), "≤ 4 GiB",
                       b["peak_mib"] / 1024 <= TARGETS["peak_gib"]))
     ro = r["reopen"]
     lines.append(_row("reopen store + first query", f"{ro['reopen_s']:.2f} s", "< 2 s", ro["reopen_s"] < TARGETS["reopen_s"]))

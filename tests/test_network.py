@@ -40,7 +40,8 @@ def network(graph):
 
 
 def test_doctests_in_every_module_pass():
-    for name in ("sparql", "project", "fees", "chains", "brokerage", "debt", "forced_labour", "detail", "scan", "index"):
+    for name in ("sparql", "project", "fees", "chains", "brokerage", "debt", "forced_labour", "detail", "scan",
+                 "index", "table"):
         module = importlib.import_module(f"titp_graph.network.{name}")
         result = doctest.testmod(module)
         assert result.failed == 0, name

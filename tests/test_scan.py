@@ -196,3 +196,24 @@ def test_build_uses_the_scan_for_plain_ntriples(awkward, monkeypatch):
         raise AssertionError("read through SPARQL")
     monkeypatch.setattr(detail, "read", refuse)
     assert read_detail(graph, files, print).placements
+
+
+def test_a_failed_build_stops_the_scan_and_keeps_earlier_exports(tmp_path):
+    """The scan starts on its own thread right after loading; a build that then fails
+    validation must stop it and leave the previous exports as they were."""
+    import threading
+
+    from titp_graph.build import build
+    from titp_graph.errors import ValidationFailed
+
+    bad = _padded(AWKWARD + f'<{X}pay9> <{RDF_TYPE}> <{T}Payment> .\n'
+                  f'<{X}pay9> <{T}amount> "-5"^^<{XSD}decimal> .\n')
+    (tmp_path / "bad.nt").write_text(bad, encoding="utf-8")
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier results")
+    with pytest.raises(ValidationFailed):
+        build(out, extra=[tmp_path / "bad.nt"], store_dir=tmp_path / "store")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert not (tmp_path / "store").exists()
+    assert not [t for t in threading.enumerate() if t.name == "titp-detail-scan"]

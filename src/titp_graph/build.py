@@ -34,6 +34,23 @@ class BuildReport:
     validation: ValidationReport | None = None
     written: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The process's peak resident memory (MiB) at the end of each phase: where it first
+    #: reaches its maximum is the phase to look at.
+    peak_mib: dict[str, float] = field(default_factory=dict)
+
+    def phase(self, name: str, seconds: float) -> None:
+        self.timings[name] = seconds
+        self.peak_mib[name] = peak_rss_mib()
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB (0 where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / (1024 if os.uname().sysname == "Darwin" else 1)
 
 
 @dataclass
@@ -119,6 +136,7 @@ def _summaries(ctx: BuildContext) -> None:
     ctx.progress(f"summaries: {len(ctx.chain_records[0]):,} chains ({time.perf_counter() - started:.1f} s); "
                  "computing the derived named graph (network hops, debt histogram)")
     counts = write_summaries(ctx.graph, ctx.chain_records, debt_histogram(ctx.detail))
+    ctx.hop_edges = counts.pop("edges")  # the network step projects these rather than read them back
     ctx.export.__dict__.pop("large", None)  # the store grew
     ctx.progress(f"summaries: {counts['hops']:,} hops, {counts['histogram_bins']:,} debt bins, "
                  f"{counts['quads']:,} quads")
@@ -235,7 +253,7 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         say(f"load: parsing {len(sources)} files")
         loaded = graph.load_files(sources)
         report.files, report.triples = loaded.files, len(graph)
-        report.timings["load"] = time.perf_counter() - start
+        report.phase("load", time.perf_counter() - start)
         say(f"load: {report.triples:,} triples in {len(loaded.files)} named graphs")
         reader = DetailReader(graph, report.files, say) if _summaries in (steps if steps is not None else STEPS) \
             else None
@@ -243,7 +261,7 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         start = time.perf_counter()
         say("validate: checking SHACL shapes")
         report.validation = validate_graph(graph, engine)
-        report.timings["validate"] = time.perf_counter() - start
+        report.phase("validate", time.perf_counter() - start)
         if not report.validation.conforms:
             raise ValidationFailed(report.validation)
         say(f"validate: conforms ({report.validation.checks} checks)")
@@ -255,7 +273,7 @@ def build(out_dir: str | Path, extra: Iterable[str | Path] = (), store_dir: str 
         for step in steps if steps is not None else STEPS:
             step_start = time.perf_counter()
             step(ctx)
-            report.timings[step.__name__.strip("_")] = time.perf_counter() - step_start
+            report.phase(step.__name__.strip("_"), time.perf_counter() - step_start)
         report.timings["export"] = time.perf_counter() - start
         os.chmod(tmp, 0o755)
         _swap_in(tmp, out_dir)

@@ -89,12 +89,13 @@ def network_step(ctx) -> None:
     <name>.json; with an on-disk store, also its chain index (see :mod:`.index`)."""
     import time
 
-    from ..atomic import write_text
+    from ..atomic import write_chunks
     from .index import write_index
-    from .table import to_csv, to_json
+    from .table import csv_chunks, json_chunks
 
     ctx.progress("network: projecting organizations")
-    network = project(ctx.graph)
+    network = project(ctx.graph, hops=getattr(ctx, "hop_edges", None))
+    ctx.__dict__.pop("hop_edges", None)
     for name, writer in (("network.graphml", write_graphml), ("network.gexf", write_gexf)):
         writer(network, ctx.folder / name)
         ctx.report.written.append(name)
@@ -107,10 +108,10 @@ def network_step(ctx) -> None:
         result = _COMPUTE[name](ctx.graph, params, found=getattr(ctx, "detail", None), network=network)
         results.append((name, params, result))
         ctx.progress(f"network: analysis {name} ({time.perf_counter() - started:.1f} s)")
-        write_text(folder / f"{name}.json", to_json(result))
+        write_chunks(folder / f"{name}.json", json_chunks(result))
         ctx.report.written.append(f"analyses/{name}.json")
         for table in result.tables:
-            write_text(folder / f"{name}-{table.name}.csv", to_csv(table))
+            write_chunks(folder / f"{name}-{table.name}.csv", csv_chunks(table))
             ctx.report.written.append(f"analyses/{name}-{table.name}.csv")
     ctx.__dict__.pop("detail", None)  # free it: the views and VoID do not need it
     if ctx.graph.store_dir is not None:

@@ -78,7 +78,8 @@ def chain_records(graph, found=None) -> tuple[list[dict], list[dict]]:
 
 def compute(graph, records: tuple[list[dict], list[dict]] | None = None,
             histogram: list[dict] | None = None) -> tuple[list[ox.Quad], dict]:
-    """The summary quads from the detail (and counts for the progress line); ``records``
+    """The summary quads from the detail, and counts for the progress line with the hops
+    themselves under "edges" (what :func:`hop_edges` reads back); ``records``
     are :func:`chain_records` and ``histogram`` :func:`.detail.debt_histogram` if already
     computed."""
     chains, fees = records if records is not None else chain_records(graph)
@@ -124,12 +125,14 @@ def compute(graph, records: tuple[list[dict], list[dict]] | None = None,
         if nat:
             extra.append(("nationality", _N(nat)))
         obs(f"debt|{nat}|{number(r['months'])}", DEBT_MEASURE, "cases", _int(r["debts"]), extra)
-    return quads, {"hops": network.number_of_edges(), "histogram_bins": len(hist)}
+    edges = [(u, v, {k: x for k, x in data.items() if k != "weight"}) for u, v, data in sorted(network.edges(data=True), key=lambda e: (e[0], e[1]))]
+    return quads, {"hops": network.number_of_edges(), "histogram_bins": len(hist), "edges": edges}
 
 
 def write_summaries(graph, records: tuple[list[dict], list[dict]] | None = None,
                     histogram: list[dict] | None = None) -> dict:
-    """(Re)write the summary graph of ``graph`` from its detail; returns counts."""
+    """(Re)write the summary graph of ``graph`` from its detail; returns counts, and the
+    hops as :func:`hop_edges` would read them back under "edges"."""
     store = graph.store
     store.remove_graph(_N(SUMMARY_GRAPH))
     quads, counts = compute(graph, records, histogram)

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from ..namespaces import PREFIXES
 
@@ -58,21 +59,64 @@ def _short(value) -> str:
     return "" if value is None else str(value)
 
 
-def to_csv(table: Table) -> str:
+def csv_chunks(table: Table, rows_per_chunk: int = 20_000) -> Iterator[str]:
+    """The CSV text of ``table`` in pieces (national tables have ~900,000 rows)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)
-    for row in table.rows:
+    for i, row in enumerate(table.rows, 1):
         writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
+        if not i % rows_per_chunk:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def to_csv(table: Table) -> str:
+    return "".join(csv_chunks(table))
+
+
+def json_chunks(analysis: Analysis) -> Iterator[str]:
+    """The JSON text of ``analysis`` in pieces: indented, one table row per line.
+
+    Why one row per line: a row is a record, and Python's json writes indented text with
+    its pure-Python encoder (about 50 s for the national fee tables), compact text with
+    the C one.
+
+    >>> print("".join(json_chunks(Analysis("a", [Table("t", "T", ["x", "n"], [["u", 1.5], ["v", None]])]))))
+    {
+     "analysis": "a",
+     "notes": {},
+     "tables": {
+      "t": {
+       "title": "T",
+       "columns": ["x", "n"],
+       "rows": [
+        ["u", 1.5],
+        ["v", ""]
+       ]
+      }
+     }
+    }
+    <BLANKLINE>
+    """
+    dump = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
+    notes = json.dumps(analysis.notes, ensure_ascii=False, indent=1).replace("\n", "\n ")
+    yield f'{{\n "analysis": {dump(analysis.name)},\n "notes": {notes},\n "tables": {{'
+    for n, t in enumerate(analysis.tables):
+        yield (f'{"," if n else ""}\n  {dump(t.name)}: {{\n   "title": {dump(t.title)},\n'
+               f'   "columns": {dump(t.columns)},\n   "rows": [')
+        rows = t.rows
+        for start in range(0, len(rows), 20_000):
+            lines = ("\n    " + dump([_cell(v) for v in row]) for row in rows[start:start + 20_000])
+            yield ("," if start else "") + ",".join(lines)
+        yield ("\n   ]" if rows else "]") + "\n  }"
+    yield ("\n }" if analysis.tables else "}") + "\n}\n"
 
 
 def to_json(analysis: Analysis) -> str:
-    body = {"analysis": analysis.name, "notes": analysis.notes,
-            "tables": {t.name: {"title": t.title, "columns": t.columns,
-                                "rows": [[_cell(v) for v in row] for row in t.rows]}
-                       for t in analysis.tables}}
-    return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    return "".join(json_chunks(analysis))
 
 
 def to_text(analysis: Analysis, max_width: int = 60) -> str:
