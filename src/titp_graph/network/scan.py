@@ -146,13 +146,28 @@ def _literal(text: str, dtype: str, lexical: bool):
 
 
 class _Collector:
-    """Per subject: the classes of interest it has (bits) and its property values (a value,
-    or a list when it has several), for placements and for payments/debts."""
+    """Per subject: its property values (a value, or a list when it has several), for
+    placements and for payments/debts, and the classes of interest it has (bits, in the
+    record's last slot; subjects without a record, the workers, in :attr:`kinds`).
+
+    Subjects are not interned (each payment IRI is seen once as a subject and kept once,
+    as its record's key); objects are (an organization or a placement is the object of
+    millions of statements). A national build holds ~2.7 million records here.
+    """
 
     def __init__(self):
         self.kinds: dict[str, int] = {}
         self.records: tuple[dict[str, list], dict[str, list]] = ({}, {})
-        self.shared: dict = {}  # one str object per distinct IRI
+        self.shared: dict = {}  # one str object per distinct object IRI
+
+    def kind(self, s: str) -> int:
+        """The class bits of ``s``."""
+        bits = self.kinds.get(s, 0)
+        for table in self.records:
+            rec = table.get(s)
+            if rec is not None:
+                bits |= rec[-1]
+        return bits
 
     def add(self, s: str, p: str, o) -> None:
         """Add one statement with a pyoxigraph term as object."""
@@ -169,8 +184,14 @@ class _Collector:
         if p == _RDF_TYPE:
             bit = _TYPE_BITS.get(iri) if iri is not None else None
             if bit:
-                s = self.shared.setdefault(s, s)
-                self.kinds[s] = self.kinds.get(s, 0) | bit
+                placed = False
+                for table in self.records:
+                    rec = table.get(s)
+                    if rec is not None:
+                        rec[-1] |= bit
+                        placed = True
+                if not placed:
+                    self.kinds[s] = self.kinds.get(s, 0) | bit
             return
         where = _SLOT.get(p)
         if where is None:
@@ -180,11 +201,12 @@ class _Collector:
             value = self.shared.setdefault(iri, iri)
         else:
             value = _literal(literal[0], literal[1], where in _LEXICAL)
-        s = self.shared.setdefault(s, s)
         table = self.records[layout]
         rec = table.get(s)
         if rec is None:
-            rec = table[s] = [None] * (len(_PLACEMENT_SLOTS) if layout == 0 else len(_MONEY_SLOTS))
+            bits = self.kind(s)
+            self.kinds.pop(s, None)
+            rec = table[s] = [None] * (len(_PLACEMENT_SLOTS) if layout == 0 else len(_MONEY_SLOTS)) + [bits]
         old = rec[slot]
         if old is None:
             rec[slot] = value
@@ -215,38 +237,40 @@ def detail_from(collector: _Collector) -> Detail:
     """The :class:`.detail.Detail` records (placements, payment groups, debts) of the
     collected triples, with the semantics of the SPARQL in :mod:`.detail`. The collected
     payment and debt records are dropped as they are read (memory)."""
-    kinds = collector.kinds
+    kind = collector.kind
     placement_recs, money_recs = collector.records
     placements: list[PlacementRow] = []
     for p, rec in placement_recs.items():
-        if not kinds.get(p, 0) & 1 or rec[0] is None:
+        if not rec[-1] & 1 or rec[0] is None:
             continue
-        e, s, b, sup, nat, wc, start, end, wage, wage_cur, prog = rec
+        e, s, b, sup, nat, wc, start, end, wage, wage_cur, prog = rec[:-1]
         for e1, s1, b1, sup1, nat1, wc1, start1, end1, wage1, cur1, prog1 in itertools.product(
                 _required(e), *map(_values, (s, b, sup, nat, wc, start, end, wage, wage_cur, prog))):
             placements.append(PlacementRow(p, e1, s1, b1, sup1, nat1, 1 if wc1 is None else wc1, start1, end1,
                                            wage1, cur1, prog1))
 
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple, PaymentGroup] = {}
     debts: list[DebtRow] = []
     while money_recs:
         x, rec = money_recs.popitem()
-        kind = kinds.get(x, 0)
-        if kind & 2 and rec[0] is not None and rec[1] is not None:
+        bits = rec[-1] | (kind(x) if x in placement_recs else 0)
+        if bits & 2 and rec[0] is not None and rec[1] is not None:
             for p, amount, born, payer, cur, aj, payee, cat in itertools.product(
                     _required(rec[0]), _required(rec[1]), *map(_values, rec[2:8])):
                 bearer = born if born is not None else payer
-                if bearer is None or not kinds.get(bearer, 0) & 4:
+                if bearer is None or not kind(bearer) & 4:
                     continue
                 _numeric(amount, f"payment {x} titp:amount")
                 key = (p, bearer, payee, cat, cur, aj is not None)
-                item = groups.get(key)
-                if item is None:
-                    item = groups[key] = [0, 0, 0]
-                item[0] = add(item[0], amount) if item[2] else amount
-                item[1] = add(item[1], _numeric(aj, f"payment {x} titp:amountJPY") if aj is not None else 0)
-                item[2] += 1
-        if kind & 8 and rec[8] is not None and rec[9] is not None:
+                jpy_value = _numeric(aj, f"payment {x} titp:amountJPY") if aj is not None else 0
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = PaymentGroup(p, bearer, payee, cat, cur, aj is not None, amount, add(0, jpy_value), 1)
+                else:
+                    group.amountSum = add(group.amountSum, amount)
+                    group.jpySum = add(group.jpySum, jpy_value)
+                    group.payments += 1
+        if bits & 8 and rec[8] is not None and rec[9] is not None:
             for principal, p, dcur in itertools.product(_required(rec[8]), _required(rec[9]), _values(rec[4])):
                 prec = placement_recs.get(p)
                 if prec is None:
@@ -260,8 +284,8 @@ def detail_from(collector: _Collector) -> Detail:
                     if months is None:
                         raise Unsupported(f"debt {x}: months of wages undefined")
                     debts.append(DebtRow(x, p, nat or "", months))
-    payments = [PaymentGroup(p, bearer, payee, cat, cur, has_jpy, amount, jpy_sum, count)
-                for (p, bearer, payee, cat, cur, has_jpy), (amount, jpy_sum, count) in groups.items()]
+    payments = list(groups.values())
+    del groups
     return Detail(placements, payments, debts)
 
 

@@ -16,6 +16,7 @@ detail changes after the build must be rebuilt (or :func:`write_summaries` rerun
 from __future__ import annotations
 
 import hashlib
+from typing import Iterator
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -77,10 +78,11 @@ def chain_records(graph, found=None) -> tuple[list[dict], list[dict]]:
 
 
 def compute(graph, records: tuple[list[dict], list[dict]] | None = None,
-            histogram: list[dict] | None = None) -> tuple[list[ox.Quad], dict]:
-    """The summary quads from the detail, and counts for the progress line with the hops
-    themselves under "edges" (what :func:`hop_edges` reads back); ``records``
-    are :func:`chain_records` and ``histogram`` :func:`.detail.debt_histogram` if already
+            histogram: list[dict] | None = None) -> tuple[Iterator[ox.Quad], dict]:
+    """The summary quads from the detail (generated as they are stored: 1.8 million quad
+    objects nationally took ~1.5 GB as a list), and counts for the progress line with the
+    hops themselves under "edges" (what :func:`hop_edges` reads back); ``records`` are
+    :func:`chain_records` and ``histogram`` :func:`.detail.debt_histogram` if already
     computed."""
     chains, fees = records if records is not None else chain_records(graph)
     agreements = run(graph, AGREEMENTS)
@@ -91,42 +93,44 @@ def compute(graph, records: tuple[list[dict], list[dict]] | None = None,
     period = graph.query("SELECT (MAX(?d) AS ?m) WHERE { ?p a titp:Placement ; titp:startDate ?d }").rows
     ref = period[0][0] if period and period[0][0] is not None else None
     g = _N(SUMMARY_GRAPH)
-    quads: list[ox.Quad] = []
+    hops = sorted(network.edges(data=True), key=lambda e: (e[0], e[1]))
+    hist = histogram if histogram is not None else run(graph, HISTOGRAM)
 
     def obs(key: str, measure: str, unit: str, value, extra: list[tuple[str, ox.Literal | ox.NamedNode]]):
         node = _N(OBS + hashlib.sha256(key.encode()).hexdigest()[:20])
-        add = lambda p, o: quads.append(ox.Quad(node, p, o, g))  # noqa: E731
-        add(RDF_TYPE, _T("Observation"))
-        add(_N(PREFIXES["qb"] + "dataSet"), _N(DATASET))
-        add(_T("measure"), _N(measure))
-        add(_T("unit"), _N(CONCEPT + "unit/" + unit))
-        add(_T("value"), value)
-        add(_T("derived"), ox.Literal("true", datatype=_N(_XSD + "boolean")))
+        yield ox.Quad(node, RDF_TYPE, _T("Observation"), g)
+        yield ox.Quad(node, _N(PREFIXES["qb"] + "dataSet"), _N(DATASET), g)
+        yield ox.Quad(node, _T("measure"), _N(measure), g)
+        yield ox.Quad(node, _T("unit"), _N(CONCEPT + "unit/" + unit), g)
+        yield ox.Quad(node, _T("value"), value, g)
+        yield ox.Quad(node, _T("derived"), ox.Literal("true", datatype=_N(_XSD + "boolean")), g)
         if ref is not None:
-            add(_T("refPeriod"), ox.Literal(str(ref), datatype=_N(_XSD + "date")))
+            yield ox.Quad(node, _T("refPeriod"), ox.Literal(str(ref), datatype=_N(_XSD + "date")), g)
         for d in datasets:
-            add(_N(PREFIXES["prov"] + "wasDerivedFrom"), _N(d))
+            yield ox.Quad(node, _N(PREFIXES["prov"] + "wasDerivedFrom"), _N(d), g)
         for p, o in extra:
-            add(_T(p), o)
+            yield ox.Quad(node, _T(p), o, g)
 
-    for u, v, data in sorted(network.edges(data=True), key=lambda e: (e[0], e[1])):
-        rel = data["relation"]
-        up, down = _HOP_ROLES.get(rel, (upstream_role.get(u, "supervising"), "employer"))
-        obs(f"hop|{u}|{v}|{rel}", HOP_MEASURE, "persons", _int(data["workers"]), [
-            (_ROLE_PROP[up], _N(u)), (_ROLE_PROP[down], _N(v)), ("hopRelation", ox.Literal(rel)),
-            ("placementsCounted", _int(data["placements"])), ("workerFeesJPY", _dec(data["fees_worker_jpy"])),
-            ("feePaymentsCounted", _int(data["fee_payments"])),
-            ("unconvertedPaymentsCounted", _int(data["unconverted_payments"])),
-            ("agreementsCounted", _int(data["agreements"]))])
-    hist = histogram if histogram is not None else run(graph, HISTOGRAM)
-    for r in sorted(hist, key=lambda r: (r.get("nat") or "", number(r["months"]))):
-        nat = r.get("nat") or ""
-        extra = [("repaymentMonths", _dec(number(r["months"]))), ("sumRepaymentMonths", _dec(number(r["sumMonths"])))]
-        if nat:
-            extra.append(("nationality", _N(nat)))
-        obs(f"debt|{nat}|{number(r['months'])}", DEBT_MEASURE, "cases", _int(r["debts"]), extra)
-    edges = [(u, v, {k: x for k, x in data.items() if k != "weight"}) for u, v, data in sorted(network.edges(data=True), key=lambda e: (e[0], e[1]))]
-    return quads, {"hops": network.number_of_edges(), "histogram_bins": len(hist), "edges": edges}
+    def quads():
+        for u, v, data in hops:
+            rel = data["relation"]
+            up, down = _HOP_ROLES.get(rel, (upstream_role.get(u, "supervising"), "employer"))
+            yield from obs(f"hop|{u}|{v}|{rel}", HOP_MEASURE, "persons", _int(data["workers"]), [
+                (_ROLE_PROP[up], _N(u)), (_ROLE_PROP[down], _N(v)), ("hopRelation", ox.Literal(rel)),
+                ("placementsCounted", _int(data["placements"])), ("workerFeesJPY", _dec(data["fees_worker_jpy"])),
+                ("feePaymentsCounted", _int(data["fee_payments"])),
+                ("unconvertedPaymentsCounted", _int(data["unconverted_payments"])),
+                ("agreementsCounted", _int(data["agreements"]))])
+        for r in sorted(hist, key=lambda r: (r.get("nat") or "", number(r["months"]))):
+            nat = r.get("nat") or ""
+            extra = [("repaymentMonths", _dec(number(r["months"]))),
+                     ("sumRepaymentMonths", _dec(number(r["sumMonths"])))]
+            if nat:
+                extra.append(("nationality", _N(nat)))
+            yield from obs(f"debt|{nat}|{number(r['months'])}", DEBT_MEASURE, "cases", _int(r["debts"]), extra)
+
+    edges = [(u, v, {k: x for k, x in data.items() if k != "weight"}) for u, v, data in hops]
+    return quads(), {"hops": network.number_of_edges(), "histogram_bins": len(hist), "edges": edges}
 
 
 def write_summaries(graph, records: tuple[list[dict], list[dict]] | None = None,
@@ -136,9 +140,14 @@ def write_summaries(graph, records: tuple[list[dict], list[dict]] | None = None,
     store = graph.store
     store.remove_graph(_N(SUMMARY_GRAPH))
     quads, counts = compute(graph, records, histogram)
-    if quads:
-        store.bulk_extend(quads)
-    counts["quads"] = len(quads)
+    written = [0]
+
+    def counted():
+        for quad in quads:
+            written[0] += 1
+            yield quad
+    store.bulk_extend(counted())
+    counts["quads"] = written[0]
     return counts
 
 
