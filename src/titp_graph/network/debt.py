@@ -9,23 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .detail import DEBT_MONTHS
 from .sparql import number, run
 from .table import Analysis, Table
 
-HISTOGRAM = """
-SELECT ?nat ?months (COUNT(?d) AS ?debts) (SUM(?exact) AS ?sumMonths) WHERE {
-  ?d a titp:Debt ; titp:principal ?principal ; titp:financesPlacement ?p .
-  ?p titp:monthlyWage ?wage .
-  FILTER(?wage > 0)
-  OPTIONAL { ?p titp:nationality ?nat0 }
-  BIND(COALESCE(?nat0, "") AS ?nat)
-  OPTIONAL { ?d titp:currency ?dc }
-  OPTIONAL { ?p titp:wageCurrency ?wc }
-  FILTER(STR(COALESCE(?dc, "JPY")) = STR(COALESCE(?wc, "JPY")))
-  BIND(?principal / ?wage AS ?exact)
-  BIND(ROUND(?exact * 10) / 10 AS ?months)
-} GROUP BY ?nat ?months
-"""
+HISTOGRAM = ("SELECT ?nat ?months (COUNT(?d) AS ?debts) (SUM(?exact) AS ?sumMonths) WHERE {" + DEBT_MONTHS
+             + "  BIND(ROUND(?exact * 10) / 10 AS ?months)\n} GROUP BY ?nat ?months\n")
 
 
 def weighted_median(histogram: list[tuple[float, int]]) -> float:

@@ -60,8 +60,8 @@ SELECT ?p ?bearer ?payee ?cat (STR(?cur0) AS ?cur) ?hasJPY (SUM(?amount) AS ?amo
 #: Each debt with the months of wages it takes to repay (principal / monthly wage of the
 #: placement it finances, same currency, missing currencies counting as JPY): the rows the
 #: debt histogram (:mod:`.debt`) and the high-debt evidence (:mod:`.forced_labour`) group.
-DEBTS = """
-SELECT ?d ?p ?nat ?months WHERE {{ORG}
+#: ``DEBT_MONTHS`` binds ?d ?p ?nat and the months as ?exact.
+DEBT_MONTHS = """
   ?d a titp:Debt ; titp:principal ?principal ; titp:financesPlacement ?p .
   ?p titp:monthlyWage ?wage .
   FILTER(?wage > 0)
@@ -70,9 +70,9 @@ SELECT ?d ?p ?nat ?months WHERE {{ORG}
   OPTIONAL { ?d titp:currency ?dc }
   OPTIONAL { ?p titp:wageCurrency ?wc }
   FILTER(STR(COALESCE(?dc, "JPY")) = STR(COALESCE(?wc, "JPY")))
-  BIND(?principal / ?wage AS ?months)
-}
+  BIND(?principal / ?wage AS ?exact)
 """
+DEBTS = "SELECT ?d ?p ?nat (?exact AS ?months) WHERE {{ORG}" + DEBT_MONTHS + "}\n"
 
 #: With an organization, its placements come first (an index lookup), then their payments.
 _ORG_PAYMENTS = "\n  ?p a titp:Placement ; titp:employer ?e .\n"
