@@ -370,3 +370,32 @@ def test_big_ntriples_with_escapes_and_comments_loads(tmp_path):
     graph = TitpGraph()
     graph.load_path(ok)
     assert len(graph) == 12001
+
+
+def test_big_ntriples_syntax_error_names_its_line_and_loads_nothing(tmp_path):
+    """The file is read for its checks on a thread beside the bulk load: a syntax error
+    must still be the error reported, with its line, and nothing stays loaded."""
+    bad = _big_ntriples(tmp_path / "broken.nt", '<https://example.org/x> <https://example.org/p> "unterminated .\n')
+    graph = TitpGraph()
+    with pytest.raises(TitpError) as info:
+        graph.load_path(bad)
+    assert "broken.nt" in str(info.value) and "6001" in str(info.value)
+    assert len(graph) == 0 and graph.graphs() == []
+
+
+def test_big_ntriples_report_digest_and_blank_nodes(tmp_path):
+    """The one-pass read gives the file's sha256 for the load report, and a blank node in a
+    big file still sends it through the relabelling path (stable labels)."""
+    plain = _big_ntriples(tmp_path / "plain.nt", "")
+    report = TitpGraph().load_path(plain)
+    assert report.files[0]["sha256"] == hashlib.sha256(plain.read_bytes()).hexdigest()
+    assert report.files[0]["raw_ntriples"] is True
+    blank = _big_ntriples(tmp_path / "blank.nt", '_:b1 <https://example.org/p> "x" .\n')
+    graph = TitpGraph()
+    report = graph.load_path(blank)
+    assert report.files[0]["raw_ntriples"] is False
+    labels = [row[0] for row in graph.query("SELECT ?s WHERE { ?s <https://example.org/p> ?o }").rows]
+    again = TitpGraph()
+    again.load_path(blank)
+    assert labels == [row[0] for row in again.query("SELECT ?s WHERE { ?s <https://example.org/p> ?o }").rows]
+    assert len(graph) == 12001

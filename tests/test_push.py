@@ -241,6 +241,27 @@ def test_void_is_deterministic_and_endpoint_only_when_given(exports, curated, tm
     assert "void:sparqlEndpoint <https://example.org/sparql>" in (third / "void.ttl").read_text()
 
 
+def test_void_graph_sizes_from_the_load_report_and_the_rest_counted(tmp_path):
+    """The build hands VoID the triple counts it took when loading; a graph added later (the
+    derived summaries) is counted in the store. Every subset must carry its true size."""
+    graph = TitpGraph()
+    report = BuildReport()
+    report.files = graph.load_bundled().files
+    derived = "https://w3id.org/titp-graph/graph/derived/test"
+    graph.store.extend([ox.Quad(ox.NamedNode(f"urn:x:{i}"), ox.NamedNode("urn:x:p"), ox.Literal(str(i)),
+                                ox.NamedNode(derived)) for i in range(3)])
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    void_step(BuildContext(graph, folder, report, ExportContext(graph.store), lambda m: None))
+    void = rdflib.Graph().parse(folder / "void.ttl", format="turtle")
+    VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+    dataset = rdflib.URIRef("https://w3id.org/titp-graph/dataset")
+    sizes = {str(g): int(void.value(g, VOID.triples)) for g in void.objects(dataset, VOID.subset)}
+    assert set(sizes) == set(graph.graphs()) and sizes[derived] == 3
+    for name, size in sizes.items():
+        assert size == graph.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}").rows[0][0], name
+
+
 class _Page(HTMLParser):
     def __init__(self):
         super().__init__()

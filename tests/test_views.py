@@ -226,7 +226,7 @@ def test_chain_hops_fees_and_governing_rule(sample):
     hop = next(e for e in view.edges if e.source.endswith("/a") and e.target.endswith("/s1"))
     assert hop.label == "¥600,000 fees"
     details = dict(hop.details)
-    assert details["fees paid to Sending Org A: Service fee"] == "¥600,000"
+    assert details["fees workers paid to Sending Org A: Service fee"] == "¥600,000"
     assert details["governing rule"].startswith("Vietnam service fee cap: Service fee at most one month")
     assert [s.title for s in hop.sources] == ["Law 69/2020/QH14"]
     assert all(n.synthetic for n in view.nodes)

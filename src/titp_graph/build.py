@@ -165,8 +165,9 @@ def _void(ctx: BuildContext) -> None:
 #: Build steps run in order after validation; each writes into ``ctx.folder``.
 #: The summaries (a derived named graph in the store, see network/summaries.py) come after
 #: the RDF dumps, which hold exactly the inputs, and before the analyses, which read them;
-#: the VoID/DCAT description comes last so that it can name every file written.
-STEPS: list[Callable[[BuildContext], None]] = [_rdf_dumps, _ontology_docs, _summaries, _network, _views, _void]
+#: the views come while the build still holds the detail records (the network step frees
+#: them); the VoID/DCAT description comes last so that it can name every file written.
+STEPS: list[Callable[[BuildContext], None]] = [_rdf_dumps, _ontology_docs, _summaries, _views, _network, _void]
 
 
 def load_shapes(paths: Iterable[Path] | None = None) -> rdflib.Graph:

@@ -113,7 +113,7 @@ def network_step(ctx) -> None:
         for table in result.tables:
             write_chunks(folder / f"{name}-{table.name}.csv", csv_chunks(table))
             ctx.report.written.append(f"analyses/{name}-{table.name}.csv")
-    ctx.__dict__.pop("detail", None)  # free it: the views and VoID do not need it
+    ctx.__dict__.pop("detail", None)  # free it: VoID does not need it (the views came before)
     if ctx.graph.store_dir is not None:
         records = getattr(ctx, "chain_records", None)
         if records is None:

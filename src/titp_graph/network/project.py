@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import networkx as nx
+import pyoxigraph as ox
 
 from ..namespaces import ONTOLOGY, compact
 from .sparql import number, run
@@ -113,13 +114,22 @@ def _org_rows(graph, positions: str = _IN_PLACEMENT) -> dict[str, dict]:
     """Attributes of the organizations that hold a position in ``positions`` (a pattern
     binding ?org through ?prop: placements in the detail, or the summary observations)."""
     classes: dict[str, list[str]] = defaultdict(list)
-    # MIN(?class) alone would pick an arbitrary superclass; collect all, choose the specific one
-    for rec in graph.query("""SELECT DISTINCT ?org ?c WHERE {
-        { SELECT DISTINCT ?org WHERE {
+    # MIN(?class) alone would pick an arbitrary superclass; collect all, choose the specific one.
+    # The organizations first, then their classes with VALUES: joined in one query, the store
+    # walked every rdf:type triple (~30 s on a national store, 0.5 s this way).
+    holders = """{ SELECT DISTINCT ?org WHERE {
           VALUES ?prop { titp:sendingOrganization titp:broker titp:supervisingOrganization titp:employer }
-          """ + positions + """ } }
-        ?org a ?c . FILTER(STRSTARTS(STR(?c), STR(titp:))) }""").records():
-        classes[rec["org"]].append(rec["c"])
+          """ + positions + """ } }"""
+    found = [row[0] for row in graph.query(f"SELECT ?org WHERE {holders}").terms]
+    if all(isinstance(org, ox.NamedNode) for org in found):
+        chunks = [" ".join(map(str, sorted(found, key=str)[i:i + 2000])) for i in range(0, len(found), 2000)]
+        patterns = [f"VALUES ?org {{ {values} }}" for values in chunks]
+    else:  # a blank node cannot be named in VALUES: the joined query
+        patterns = [holders]
+    for pattern in patterns:
+        for org, cls in graph.query(f"""SELECT DISTINCT ?org ?c WHERE {{ {pattern}
+                ?org a ?c . FILTER(STRSTARTS(STR(?c), STR(titp:))) }}""").rows:
+            classes[org].append(cls)
     orgs = {}
     for rec in run(graph, ORGANIZATIONS.replace(_IN_PLACEMENT, positions)):
         iri = rec["org"]

@@ -3,9 +3,15 @@
 Hops come from placements (broker -> sending organization -> supervising organization ->
 employer) and intermediation agreements. Each hop carries how many placements and workers
 go through it, the fees workers paid to the hop's first organization for those placements
-and the fee rules that govern that organization's country, with their sources on hover.
-The graph is walked outward from the focus, ``depth`` hops, with ``VALUES`` on the
-frontier, so it stays fast on a national-scale store.
+(worker-borne payments, as in the chain trace and the fee analyses: a payment whose
+``titp:bornBy``, else ``titp:payer``, is a worker) and the fee rules that govern that
+organization's country, with their sources on hover.
+
+The graph is walked outward from the focus, ``depth`` hops. Given the build's
+:class:`~titp_graph.network.detail.Detail` (placements and worker-borne payment groups
+already read), placement hops and fees come from those records; otherwise from the store,
+with ``VALUES`` on the frontier, so it stays usable on a national-scale store. Both give the
+same view (``tests/test_views_detail.py``).
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import math
 from decimal import Decimal
 
 from ..namespaces import ONTOLOGY
+from ..network.detail import PAYMENTS, PaymentGroup, jpy, select
 from . import data
 from .base import DEFAULT_MAX_NODES, Edge, Group, Node, Source, View, cap
 
@@ -49,15 +56,32 @@ def _values(iris) -> str:
     return " ".join(str(ox.NamedNode(i)) for i in sorted(iris))
 
 
-def walk(graph, focus: str, depth: int) -> dict[tuple[str, str, str], dict]:
-    """Hops within ``depth`` of ``focus``: (a, b, kind) -> {"placements": set, "workers": int}."""
+def walk(graph, focus: str, depth: int, detail=None) -> dict[tuple[str, str, str], dict]:
+    """Hops within ``depth`` of ``focus``: (a, b, kind) -> {"placements": set, "workers": int}.
+
+    With ``detail``, placement hops are read from its records (intermediation agreements,
+    which it does not hold, still from the store)."""
     hops: dict[tuple[str, str, str], dict] = {}
     seen, frontier = {focus}, {focus}
+    by_org = _placements_by_org(detail) if detail is not None else None
     for _ in range(depth):
         reached = set()
+        if by_org is not None:
+            for org in sorted(frontier):
+                for p, n, ends in by_org.get(org, ()):
+                    for kind, a, b in ends:
+                        if org != a and org != b:
+                            continue
+                        hop = hops.setdefault((a, b, kind), {"placements": set(), "workers": 0})
+                        if p not in hop["placements"]:
+                            hop["placements"].add(p)
+                            hop["workers"] += n
+                        reached.update((a, b))
         for chunk_start in range(0, len(frontier), 1000):
             chunk = sorted(frontier)[chunk_start:chunk_start + 1000]
             for kind, (_, pattern) in HOPS.items():
+                if by_org is not None and kind != "intermediation":
+                    continue
                 for side in ("a", "b"):
                     res = graph.query(f"""SELECT ?a ?b ?p ?wc WHERE {{ VALUES ?{side} {{ {_values(chunk)} }}
                         {pattern} OPTIONAL {{ ?p titp:workerCount ?wc }} }}""")
@@ -74,24 +98,64 @@ def walk(graph, focus: str, depth: int) -> dict[tuple[str, str, str], dict]:
     return hops
 
 
-def _fees(graph, hops) -> dict[tuple[str, str, str], list[tuple[str, str, Decimal, Decimal | None]]]:
-    """Payments for each hop's placements made to the hop's first organization."""
+#: Placement hop kinds and the placement-row fields at their two ends.
+_ROW_HOPS = (("broker-sending", "b", "s"), ("sending-supervising", "s", "sup"), ("supervising-employer", "sup", "e"))
+
+
+def _placements_by_org(detail) -> dict[str, list[tuple[str, int, tuple]]]:
+    """organization -> [(placement, workers, ((kind, a, b), ...))] for every placement row
+    the organization is an end of a hop in; worked out once per detail (the build draws
+    several chain views from the same records)."""
+    cached = getattr(detail, "_chain_view_by_org", None)
+    if cached is not None:
+        return cached
+    out: dict[str, list] = {}
+    seen = set()
+    for row in detail.placements:
+        ends = tuple((kind, getattr(row, a), getattr(row, b)) for kind, a, b in _ROW_HOPS
+                     if getattr(row, a) is not None and getattr(row, b) is not None)
+        key = (row.p, int(row.n), ends)
+        if not ends or key in seen:
+            continue
+        seen.add(key)
+        item = (row.p, int(row.n), ends)
+        for org in {x for _, a, b in ends for x in (a, b)}:
+            out.setdefault(org, []).append(item)
+    detail._chain_view_by_org = out
+    return out
+
+
+def _fees(graph, hops, detail=None) -> dict[tuple[str, str, str], list[tuple[str, str, Decimal, Decimal]]]:
+    """Worker-borne payments for each hop's placements made to the hop's first
+    organization, as (category, currency, amount, JPY value) per payment group (payments
+    of one placement summed per bearer, payee, category and currency). The JPY value is
+    ``titp:amountJPY``, else the amount when the currency is JPY, else 0 (as in the fee
+    analyses); groups without a currency are left out."""
     placement_hops: dict[str, list[tuple[str, str, str]]] = {}
     for key, hop in hops.items():
         for p in hop["placements"]:
             placement_hops.setdefault(p, []).append(key)
-    out: dict[tuple[str, str, str], list] = {}
     plist = sorted(placement_hops)
-    for start in range(0, len(plist), 2000):
-        res = graph.query(f"""SELECT ?p ?payee ?cat ?amount ?cur ?jpy WHERE {{
-            VALUES ?p {{ {_values(plist[start:start + 2000])} }}
-            ?pay titp:forPlacement ?p ; titp:payee ?payee ; titp:amount ?amount ; titp:currency ?cur .
-            OPTIONAL {{ ?pay titp:feeCategory ?cat }} OPTIONAL {{ ?pay titp:amountJPY ?jpy }} }}""")
-        for p, payee, cat, amount, cur, jpy in res.rows:
-            for key in placement_hops[p]:
-                if key[0] == payee:
-                    out.setdefault(key, []).append((cat or "", str(cur), Decimal(amount),
-                                                    Decimal(jpy) if jpy is not None else None))
+    if detail is not None:
+        by_p = getattr(detail, "_chain_view_payments", None)
+        if by_p is None:
+            by_p = detail._chain_view_payments = detail.payments_by_placement()
+        groups = [g for p in plist for g in by_p.get(p, ())]
+    else:
+        groups = []
+        for start in range(0, len(plist), 2000):
+            query = PAYMENTS.replace("{ORG}", f"VALUES ?p {{ {_values(plist[start:start + 2000])} }}")
+            groups.extend(select(graph, query, PaymentGroup))
+    out: dict[tuple[str, str, str], list] = {}
+    for group in groups:
+        if group.cur is None:
+            continue
+        for key in placement_hops[group.p]:
+            if key[0] == group.payee:
+                out.setdefault(key, []).append((group.cat or "", str(group.cur), Decimal(group.amountSum),
+                                                jpy(group)[0]))
+    for paid in out.values():
+        paid.sort()
     return out
 
 
@@ -126,16 +190,18 @@ def org_classes(graph, iris) -> dict[str, tuple[str, str, int]]:
     return out
 
 
-def build(graph, focus: str, depth: int = 1, max_nodes: int = DEFAULT_MAX_NODES) -> View:
+def build(graph, focus: str, depth: int = 1, max_nodes: int = DEFAULT_MAX_NODES, detail=None) -> View:
+    """The chain view around ``focus``; ``detail`` (the build's records) saves reading the
+    placements and payments out of the store."""
     focus = data.resolve_iri(graph, focus, "--org")
     if depth < 1:
         raise ValueError("depth must be at least 1")
-    hops = walk(graph, focus, depth)
+    hops = walk(graph, focus, depth, detail)
     ids = sorted({focus} | {a for a, _, _ in hops} | {b for _, b, _ in hops})
     names = data.labels(graph, ids)
     classes = org_classes(graph, ids)
     synth = data.synthetic(graph, ids + sorted({p for h in hops.values() for p in h["placements"]}))
-    fees = _fees(graph, hops)
+    fees = _fees(graph, hops, detail)
     rules = _rules(graph)
     countries = {row[0]: row[1] for row in graph.query(
         f"SELECT ?o ?c WHERE {{ VALUES ?o {{ {_values(ids)} }} ?o titp:country ?c }}").rows}
@@ -164,36 +230,43 @@ def build(graph, focus: str, depth: int = 1, max_nodes: int = DEFAULT_MAX_NODES)
         details = [("hop", title), ("from", names[a][0]), ("to", names[b][0]),
                    ("placements / agreements", f"{len(hop['placements']):,}"), ("workers", f"{hop['workers']:,}")]
         totals: dict[tuple[str, str], Decimal] = {}
-        jpy = Decimal(0)
+        in_jpy = Decimal(0)
         for cat, cur, amount, amount_jpy in paid:
             totals[(cat, cur)] = totals.get((cat, cur), Decimal(0)) + amount
-            jpy += amount_jpy if amount_jpy is not None else (amount if cur == "JPY" else 0)
+            in_jpy += amount_jpy
         cat_names = data.labels(graph, [c for c, _ in totals if c]) if totals else {}
         for (cat, cur), amount in sorted(totals.items()):
-            details.append((f"fees paid to {names[a][0]}: {cat_names[cat][0] if cat else 'uncategorised'}",
+            details.append((f"fees workers paid to {names[a][0]}: {cat_names[cat][0] if cat else 'uncategorised'}",
                             money(amount, cur)))
         edge_sources: list[Source] = []
         for rule, text in rules.get(countries.get(a, ""), []):
             details.append(("governing rule", f"{rule_names[rule][0]}: {text}".rstrip(": ")))
             edge_sources += srcs.get(rule, [])
-        label = money(jpy, "JPY") + " fees" if paid else ""
+        label = money(in_jpy, "JPY") + " fees" if paid else ""
         edges.append(Edge(a, b, label, cls=title, group=kind, sources=edge_sources,
                           synthetic=a in synth or b in synth or any(p in synth for p in hop["placements"]),
                           details=details, width=1 + min(8.0, math.sqrt(hop["workers"]))))
     legend = [Group(k, label, colour) for k, label, colour, _ in ORG_CLASSES if any(n.group == k for n in nodes)]
-    legend.append(Group("edge", "hop (width: workers; label: fees paid to the first organization)", "#8c8c8c", "edge"))
+    legend.append(Group("edge", "hop (width: workers; label: fees workers paid to the first organization, in JPY)", "#8c8c8c", "edge"))
     view = View("chain", f"Recruitment chain around {names[focus][0]}",
                 f"Organizations within {depth} hop{'s' if depth > 1 else ''} of the selected one (thick border), "
                 "columns from broker to sending organization, supervising organization and employer. "
-                "Hover an edge for the fees paid and the fee rule that governs the hop, with its source.",
+                "Hover an edge for the fees workers paid and the fee rule that governs the hop, with its source.",
                 nodes, edges, legend, layout="layers")
     if not hops:
         view.notes.append("No placements or intermediation agreements involve this organization.")
     return cap(view, max_nodes, "organizations")
 
 
-def busiest(graph, limit: int = 3) -> list[str]:
-    """The organizations that appear in the most placements (for the build's sample chains)."""
-    res = graph.query(f"""SELECT ?o (COUNT(?p) AS ?n) WHERE {{ ?p a titp:Placement ; titp:supervisingOrganization ?o }}
-        GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT {int(limit)}""")
-    return [row[0] for row in res.rows]
+def busiest(graph, limit: int = 3, detail=None) -> list[str]:
+    """The supervising organizations with the most placements (for the build's sample
+    chains), most first, ties by IRI; from ``detail``'s records when given."""
+    if detail is None:
+        res = graph.query(f"""SELECT ?o (COUNT(?p) AS ?n) WHERE {{ ?p a titp:Placement ; titp:supervisingOrganization ?o }}
+            GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT {int(limit)}""")
+        return [row[0] for row in res.rows]
+    pairs = {(row.p, row.sup) for row in detail.placements if row.sup is not None}
+    counts: dict[str, int] = {}
+    for _, sup in pairs:
+        counts[sup] = counts.get(sup, 0) + 1
+    return sorted(counts, key=lambda o: (-counts[o], o))[:max(0, int(limit))]

@@ -3,7 +3,8 @@
 Columns: the country -> its sending organizations -> the supervising organizations they
 send to -> the prefectures of the employers. Nodes and edges are sized by worker flow
 (``titp:workerCount`` of cohort placements, 1 per individual placement). The grouping is
-done in SPARQL, so the browser only ever sees aggregates. Beyond the node cap, the
+done in SPARQL, or over the build's placement records when it holds them (the same rows,
+see :func:`flow_rows`), so the browser only ever sees aggregates. Beyond the node cap, the
 smallest organizations of each column merge into one "other ..." node, and the page says so.
 """
 from __future__ import annotations
@@ -45,6 +46,53 @@ FLOWS = """SELECT ?country ?s ?sup ?pref (SUM(?w) AS ?workers) (COUNT(?p) AS ?pl
 } GROUP BY ?country ?s ?sup ?pref"""
 
 
+#: Where organizations are based and where employers are, for :func:`flow_rows` over records.
+ORG_COUNTRIES = "SELECT ?o ?c WHERE { ?o titp:country ?c }"
+EMPLOYER_PREFECTURES = "SELECT ?e (STR(?pref0) AS ?pref) WHERE { ?e titp:prefecture ?pref0 }"
+
+
+def _attributes(graph, detail) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(organization -> countries, employer -> prefectures), read once per detail."""
+    cached = getattr(detail, "_country_view_attributes", None)
+    if cached is None:
+        countries: dict[str, list[str]] = {}
+        for o, c in graph.query(ORG_COUNTRIES).rows:
+            countries.setdefault(o, []).append(c)
+        prefectures: dict[str, list[str]] = {}
+        for e, pref in graph.query(EMPLOYER_PREFECTURES).rows:
+            prefectures.setdefault(e, []).append(pref)
+        cached = detail._country_view_attributes = (countries, prefectures)
+    return cached
+
+
+def flow_rows(graph, country: str, detail=None) -> list[tuple]:
+    """The rows of :data:`FLOWS` for one country: (country, sending organization,
+    supervising organization, prefecture code or "", workers, placements).
+
+    With ``detail`` (the build's placement records) the same grouping is done in Python:
+    each placement counted once per (sending, supervising, employer, worker count), joined
+    with the sending organization's country and the employer's prefecture, as the query's
+    join does."""
+    if detail is None:
+        return graph.query(FLOWS, params={"country": ox.NamedNode(country)}).rows
+    countries, prefectures = _attributes(graph, detail)
+    acc: dict[tuple, list[int]] = {}
+    seen = set()
+    for row in detail.placements:
+        if row.s is None or row.sup is None or country not in countries.get(row.s, ()):
+            continue
+        key = (row.p, row.s, row.sup, row.e, row.n)
+        if key in seen:
+            continue
+        seen.add(key)
+        for pref in prefectures.get(row.e, ("",)):
+            item = acc.setdefault((row.s, row.sup, pref), [0, 0])
+            item[0] += int(row.n)
+            item[1] += 1
+    return [(country, s, sup, pref, workers, placements)
+            for (s, sup, pref), (workers, placements) in sorted(acc.items())]
+
+
 def country_iri(code: str) -> str:
     """``VN``, ``country:VN`` or the full IRI -> the country IRI."""
     code = code.strip()
@@ -72,9 +120,10 @@ def _merge_small(totals: dict[str, int], keep: int, other_id: str) -> dict[str, 
     return {k: (k if k in kept else other_id) for k in totals}
 
 
-def build(graph, code: str, max_nodes: int = DEFAULT_MAX_NODES) -> View:
+def build(graph, code: str, max_nodes: int = DEFAULT_MAX_NODES, detail=None) -> View:
+    """The country view; ``detail`` (the build's records) saves aggregating in the store."""
     country = country_iri(code)
-    rows = graph.query(FLOWS, params={"country": ox.NamedNode(country)}).rows
+    rows = flow_rows(graph, country, detail)
     sending_tot: dict[str, int] = {}
     sup_tot: dict[str, int] = {}
     pref_tot: dict[str, int] = {}
@@ -151,8 +200,13 @@ def build(graph, code: str, max_nodes: int = DEFAULT_MAX_NODES) -> View:
     return view
 
 
-def sending_countries(graph) -> list[str]:
+def sending_countries(graph, detail=None) -> list[str]:
     """ISO codes of countries that have sending organizations with placements."""
-    res = graph.query("""SELECT DISTINCT ?c WHERE { ?p titp:sendingOrganization ?s . ?s titp:country ?c }""")
     base = PREFIXES["country"]
-    return sorted(r[0][len(base):] for r in res.rows if r[0].startswith(base))
+    if detail is None:
+        res = graph.query("""SELECT DISTINCT ?c WHERE { ?p titp:sendingOrganization ?s . ?s titp:country ?c }""")
+        found = {r[0] for r in res.rows}
+    else:
+        countries, _ = _attributes(graph, detail)
+        found = {c for s in {row.s for row in detail.placements if row.s is not None} for c in countries.get(s, ())}
+    return sorted(c[len(base):] for c in found if c.startswith(base))

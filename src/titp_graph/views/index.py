@@ -22,25 +22,29 @@ def _key(iri: str) -> str:
     return slug.strip("-")[:60] or "org"
 
 
-def all_views(graph, max_nodes: int = DEFAULT_MAX_NODES, large: bool = False) -> list[tuple[str, View]]:
+def all_views(graph, max_nodes: int = DEFAULT_MAX_NODES, large: bool = False,
+              detail=None) -> list[tuple[str, View]]:
     """Every view the build publishes, with its file name, in a fixed order.
 
     ``large`` (national-scale data): the fee-flow view, which aggregates every payment
     of the graph, is left out (``titp-graph view fees`` draws it on demand); the country
     and chain views read only their own country's or organization's placements.
+    ``detail``: the placement and worker-borne payment records the build has already read
+    (:mod:`titp_graph.network.detail`); the country and chain views are then drawn from
+    them instead of the store (the same views; minutes saved on a national on-disk store).
     """
     out = [("institutions.html", institutions.build(graph, max_nodes))]
     if not large:
         out.append(("fees.html", fees.build(graph, max_nodes)))
-    for code in country.sending_countries(graph):
-        out.append((f"country-{code.lower()}.html", country.build(graph, code, max_nodes)))
+    for code in country.sending_countries(graph, detail):
+        out.append((f"country-{code.lower()}.html", country.build(graph, code, max_nodes, detail)))
     used = set()
-    for org in chain.busiest(graph, SAMPLE_CHAINS):
+    for org in chain.busiest(graph, SAMPLE_CHAINS, detail):
         name = f"chain-{_key(org)}.html"
         if name in used:
             continue
         used.add(name)
-        out.append((name, chain.build(graph, org, depth=2, max_nodes=max_nodes)))
+        out.append((name, chain.build(graph, org, depth=2, max_nodes=max_nodes, detail=detail)))
     return out
 
 
@@ -60,11 +64,11 @@ def index_html(entries: list[tuple[str, View]]) -> str:
 
 
 def write_all(graph, folder: str | Path, max_nodes: int = DEFAULT_MAX_NODES, progress=None,
-              large: bool = False) -> list[str]:
+              large: bool = False, detail=None) -> list[str]:
     """Write every view and index.html into ``folder``; returns the file names written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    entries = all_views(graph, max_nodes, large)
+    entries = all_views(graph, max_nodes, large, detail)
     for name, view in entries:
         if progress:
             progress(f"views: writing {name}")
@@ -79,5 +83,6 @@ def views_step(ctx) -> None:
     large = bool(export is not None and export.large)
     if large:
         ctx.progress("views: large data: fees.html left out (run `titp-graph view fees`)")
-    names = write_all(ctx.graph, ctx.folder / "views", progress=ctx.progress, large=large)
+    names = write_all(ctx.graph, ctx.folder / "views", progress=ctx.progress, large=large,
+                      detail=getattr(ctx, "detail", None))
     ctx.report.written.extend(f"views/{name}" for name in names)
