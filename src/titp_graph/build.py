@@ -137,7 +137,9 @@ def _summaries(ctx: BuildContext) -> None:
                  "computing the derived named graph (network hops, debt histogram)")
     counts = write_summaries(ctx.graph, ctx.chain_records, debt_histogram(ctx.detail))
     ctx.hop_edges = counts.pop("edges")  # the network step projects these rather than read them back
-    ctx.export.__dict__.pop("large", None)  # the store grew
+    if not ctx.export.__dict__.get("large", False):
+        ctx.export.__dict__.pop("large", None)  # the store grew: ask again (a large store stays large;
+        # counting a national on-disk store takes ~11 s)
     ctx.progress(f"summaries: {counts['hops']:,} hops, {counts['histogram_bins']:,} debt bins, "
                  f"{counts['quads']:,} quads")
 
