@@ -248,3 +248,34 @@ def test_a_rule_naming_no_fee_category_is_not_judged(graph):
     result = fee_breaches(graph)
     assert not [r for r in result.table("country-rules").records() if r["rule"].endswith("/vn-housing-cap")]
     assert RULE + "vn-housing-cap" in result.notes["not_judged"]
+
+
+def test_organization_in_two_positions_and_a_blank_node_employer(tmp_path):
+    """An organization that is a broker in one placement and a sending organization in
+    another gets one role, the same on every run and from the summaries as from the detail;
+    an employer that is a blank node (no IRI to look it up by) still gets its class and label."""
+    from titp_graph.network.summaries import write_summaries
+
+    extra = tmp_path / "two-roles.ttl"
+    extra.write_text("""@prefix titp: <https://w3id.org/titp-graph/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix syn: <https://w3id.org/titp-graph/id/synthetic/> .
+syn:placement\\/p-two a titp:Placement ; titp:broker syn:sending-organization\\/s2 ;
+    titp:sendingOrganization syn:sending-organization\\/s1 ; titp:employer [ a titp:ImplementingOrganization ;
+    rdfs:label "Unnamed employer"@en ] .
+""", encoding="utf-8")
+    g = TitpGraph()
+    g.load_path(FIXTURE)
+    g.load_path(extra)
+    from_detail = project(g, summary=False)
+    assert from_detail.nodes[S2]["role"] == "broker"  # "broker" < "sending": stable, not the store's pick
+    blank = [n for n in from_detail if n.startswith("_:")]
+    assert len(blank) == 1
+    assert from_detail.nodes[blank[0]]["class"] == "ImplementingOrganization"
+    assert from_detail.nodes[blank[0]]["label"] == "Unnamed employer"
+    plain = TitpGraph()
+    plain.load_path(FIXTURE)
+    write_summaries(plain)
+    from_summaries = project(plain)
+    assert {n: from_summaries.nodes[n] for n in from_summaries} == \
+        {n: project(plain, summary=False).nodes[n] for n in from_summaries}

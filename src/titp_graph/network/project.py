@@ -21,6 +21,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from ..namespaces import ONTOLOGY, compact
+from ..results import to_python
 from .sparql import number, run
 
 AGREEMENTS = """
@@ -38,6 +39,7 @@ SELECT ?org (SAMPLE(?roleName) AS ?role) (MIN(?label0) AS ?label)
                                  (titp:supervisingOrganization "supervising") (titp:employer "employer") }
       ?p a titp:Placement ; ?prop ?org .
   } }
+""" + (_ATTRIBUTES := """
   OPTIONAL { ?org rdfs:label ?l . FILTER(LANG(?l) = "en" || LANG(?l) = "") }
   OPTIONAL { ?org rdfs:label ?lany }
   BIND(STR(COALESCE(?l, ?lany)) AS ?label0)
@@ -46,7 +48,14 @@ SELECT ?org (SAMPLE(?roleName) AS ?role) (MIN(?label0) AS ?label)
   OPTIONAL { ?org titp:synthetic ?syn }
   BIND(COALESCE(?syn, false) AS ?syn0)
 } GROUP BY ?org
-"""
+""")
+
+#: The same attributes for organizations named in ``VALUES`` (roles found beforehand).
+ORGANIZATION_ATTRIBUTES = """
+SELECT ?org (MIN(?label0) AS ?label) (MIN(?country0) AS ?country) (MIN(STR(?pref0)) AS ?prefecture)
+       (MAX(?syn0) AS ?synthetic) WHERE {
+  {VALUES}
+""" + _ATTRIBUTES
 
 SANCTIONS = """
 SELECT ?org (COUNT(DISTINCT ?x) AS ?sanctions) (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {
@@ -113,30 +122,41 @@ _IN_PLACEMENT = "?p a titp:Placement ; ?prop ?org ."
 def _org_rows(graph, positions: str = _IN_PLACEMENT) -> dict[str, dict]:
     """Attributes of the organizations that hold a position in ``positions`` (a pattern
     binding ?org through ?prop: placements in the detail, or the summary observations)."""
-    classes: dict[str, list[str]] = defaultdict(list)
-    # MIN(?class) alone would pick an arbitrary superclass; collect all, choose the specific one.
-    # The organizations first, then their classes with VALUES: joined in one query, the store
-    # walked every rdf:type triple (~30 s on a national store, 0.5 s this way).
-    holders = """{ SELECT DISTINCT ?org WHERE {
+    roles: dict = defaultdict(set)
+    for org, role in graph.query("""SELECT DISTINCT ?org ?roleName WHERE {
+          VALUES (?prop ?roleName) { (titp:sendingOrganization "sending") (titp:broker "broker")
+                                     (titp:supervisingOrganization "supervising") (titp:employer "employer") }
+          """ + positions + """ }""").terms:
+        roles[org].add(role.value)
+    orgs = {}
+    if all(isinstance(org, ox.NamedNode) for org in roles):
+        # the organizations first, then their classes and attributes with VALUES: joined in
+        # one query the store walked every rdf:type triple and every placement position
+        # (~70 s on a national store; a few seconds this way)
+        found = sorted(roles, key=lambda o: o.value)
+        chunks = [f"VALUES ?org {{ {' '.join(map(str, found[i:i + 2000]))} }}" for i in range(0, len(found), 2000)]
+        attributes = [rec for chunk in chunks
+                      for rec in run(graph, ORGANIZATION_ATTRIBUTES.replace("{VALUES}", chunk))]
+    else:  # a blank node cannot be named in VALUES: the joined queries
+        chunks = ["""{ SELECT DISTINCT ?org WHERE {
           VALUES ?prop { titp:sendingOrganization titp:broker titp:supervisingOrganization titp:employer }
-          """ + positions + """ } }"""
-    found = [row[0] for row in graph.query(f"SELECT ?org WHERE {holders}").terms]
-    if all(isinstance(org, ox.NamedNode) for org in found):
-        chunks = [" ".join(map(str, sorted(found, key=str)[i:i + 2000])) for i in range(0, len(found), 2000)]
-        patterns = [f"VALUES ?org {{ {values} }}" for values in chunks]
-    else:  # a blank node cannot be named in VALUES: the joined query
-        patterns = [holders]
-    for pattern in patterns:
-        for org, cls in graph.query(f"""SELECT DISTINCT ?org ?c WHERE {{ {pattern}
+          """ + positions + """ } }"""]
+        attributes = run(graph, ORGANIZATIONS.replace(_IN_PLACEMENT, positions))
+    # an organization in several positions: the first role in alphabetical order (stable)
+    role_of = {to_python(org): min(names) for org, names in roles.items()}
+    classes: dict[str, list[str]] = defaultdict(list)
+    # MIN(?class) alone would pick an arbitrary superclass; collect all, choose the specific one
+    for chunk in chunks:
+        for org, cls in graph.query(f"""SELECT DISTINCT ?org ?c WHERE {{ {chunk}
                 ?org a ?c . FILTER(STRSTARTS(STR(?c), STR(titp:))) }}""").rows:
             classes[org].append(cls)
-    orgs = {}
-    for rec in run(graph, ORGANIZATIONS.replace(_IN_PLACEMENT, positions)):
+    for rec in attributes:
         iri = rec["org"]
+        role = role_of.get(iri, "")
         orgs[iri] = {
             "label": rec.get("label") or compact(iri),
-            "class": _best_class(classes.get(iri, [])) or rec.get("role", ""),
-            "role": rec.get("role", ""),
+            "class": _best_class(classes.get(iri, [])) or role,
+            "role": role,
             "country": compact(rec["country"]).split(":")[-1] if rec.get("country") else "",
             "prefecture": rec.get("prefecture") or "",
             "synthetic": bool(rec.get("synthetic")),
