@@ -37,3 +37,22 @@ def cli_env() -> dict:
 @pytest.fixture(scope="session")
 def cli_cmd() -> list[str]:
     return [sys.executable, "-m", "titp_graph.cli"]
+
+
+NETWORK_FIXTURE = Path(__file__).parent / "fixtures" / "network" / "small.ttl"
+
+
+def small_network(kind: str, tmp_path_factory, seed: int):
+    """A graph with the bundled data plus either a 400-worker synthetic network
+    (``kind`` "synthetic", generated with ``seed``) or the hand-checked network fixture."""
+    from titp_graph import TitpGraph
+    from titp_graph.synth import generate
+
+    graph = TitpGraph()
+    if kind == "synthetic":
+        path = tmp_path_factory.mktemp("synth") / "small.nt"
+        generate(path, workers=400, seed=seed)
+        graph.load_bundled([path])
+    else:
+        graph.load_bundled([NETWORK_FIXTURE])
+    return graph

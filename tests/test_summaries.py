@@ -3,28 +3,19 @@ agree with the detail they are computed from, are marked derived and sourced, an
 the SHACL shapes."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from titp_graph import TitpGraph
 from titp_graph.build import validate_graph
 from titp_graph.network import debt_burden, project
 from titp_graph.network.summaries import SUMMARY_GRAPH, has_summaries, write_summaries
-from titp_graph.synth import generate
+from conftest import small_network
 
-FIXTURE = Path(__file__).parent / "fixtures" / "network" / "small.ttl"
 
 
 @pytest.fixture(scope="module", params=["synthetic", "fixture"])
 def graph(request, tmp_path_factory):
-    graph = TitpGraph()
-    if request.param == "synthetic":
-        path = tmp_path_factory.mktemp("synth") / "small.nt"
-        generate(path, workers=400, seed=3)
-        graph.load_bundled([path])
-    else:
-        graph.load_bundled([FIXTURE])
+    graph = small_network(request.param, tmp_path_factory, seed=3)
     graph.hop_edges = write_summaries(graph)["edges"]
     return graph
 

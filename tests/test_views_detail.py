@@ -15,9 +15,8 @@ from titp_graph.network import scan
 from titp_graph.synth import generate
 from titp_graph.views import base, chain, country, index
 
-from test_views import SAMPLE_TTL, SYN
-
-FIXTURE = Path(__file__).parent / "fixtures" / "network" / "small.ttl"
+from conftest import small_network
+from test_views import SAMPLE_TTL
 
 #: Awkward additions to the views sample: an employer with two prefectures, a sending
 #: organization with two countries, a placement with two supervising organizations, a
@@ -58,14 +57,7 @@ def sample(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=["synthetic", "fixture"])
 def bigger(request, tmp_path_factory):
-    graph = TitpGraph()
-    if request.param == "synthetic":
-        path = tmp_path_factory.mktemp("synth") / "small.nt"
-        generate(path, workers=400, seed=5)
-        graph.load_bundled([path])
-    else:
-        graph.load_bundled([FIXTURE])
-    return graph
+    return small_network(request.param, tmp_path_factory, seed=5)
 
 
 def _pages(entries) -> dict[str, str]:

@@ -114,11 +114,10 @@ def _placements_by_org(detail) -> dict[str, list[tuple[str, int, tuple]]]:
     for row in detail.placements:
         ends = tuple((kind, getattr(row, a), getattr(row, b)) for kind, a, b in _ROW_HOPS
                      if getattr(row, a) is not None and getattr(row, b) is not None)
-        key = (row.p, int(row.n), ends)
-        if not ends or key in seen:
-            continue
-        seen.add(key)
         item = (row.p, int(row.n), ends)
+        if not ends or item in seen:
+            continue
+        seen.add(item)
         for org in {x for _, a, b in ends for x in (a, b)}:
             out.setdefault(org, []).append(item)
     detail._chain_view_by_org = out
